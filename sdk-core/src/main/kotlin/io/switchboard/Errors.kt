@@ -1,0 +1,103 @@
+package io.switchboard
+
+import java.time.Duration
+
+/** Base type of every failure Switchboard reports; the message says what went wrong and what to do. */
+public open class SwitchboardException(
+    message: String,
+    cause: Throwable? = null,
+) : RuntimeException(message, cause)
+
+/**
+ * No instance of [serviceName] could be chosen: none is registered, or none is healthy with a weight above zero.
+ *
+ * @property serviceName the service that was called.
+ * @property instances the instances the registry knew, none of them eligible (empty when none is registered).
+ */
+public class NoInstanceAvailableException(
+    public val serviceName: String,
+    public val instances: List<ServiceInstance>,
+    message: String,
+) : SwitchboardException(message)
+
+/**
+ * The instance answered with a status outside 200..299.
+ *
+ * @property serviceName the service that was called.
+ * @property instance the instance that answered.
+ * @property method the HTTP method of the call.
+ * @property path the request path.
+ * @property status the HTTP status code.
+ * @property bodyExcerpt the start of the response body (at most 512 characters).
+ */
+public class HttpStatusException(
+    public val serviceName: String,
+    public val instance: ServiceInstance,
+    public val method: String,
+    public val path: String,
+    public val status: Int,
+    public val bodyExcerpt: String,
+) : SwitchboardException(
+        "$method $serviceName$path answered HTTP $status from ${instance.address}" +
+            (if (bodyExcerpt.isEmpty()) "" else ": $bodyExcerpt") +
+            (if (status >= 500) " (the service failed; check its logs)" else " (check the request)"),
+    )
+
+/** Which of the configured timeouts fired. */
+public enum class TimeoutKind(
+    internal val setting: String,
+) {
+    /** Establishing the TCP connection took too long (`connectTimeout`). */
+    CONNECT("connectTimeout"),
+
+    /** No data arrived on an open connection for too long (`readTimeout`). */
+    READ("readTimeout"),
+
+    /** The whole call, from sending to the last byte, took too long (`requestTimeout` or the per-call timeout). */
+    REQUEST("requestTimeout"),
+}
+
+/**
+ * A call ran past one of its timeouts.
+ *
+ * @property serviceName the service that was called.
+ * @property instance the instance the call went to, if one had been chosen.
+ * @property kind which timeout fired.
+ * @property timeout the value of that timeout, when known.
+ */
+public class ServiceTimeoutException(
+    public val serviceName: String,
+    public val instance: ServiceInstance?,
+    public val kind: TimeoutKind,
+    public val timeout: Duration?,
+    cause: Throwable?,
+) : SwitchboardException(
+        "${kind.setting}${timeout?.let { " of ${it.toMillis()} ms" } ?: ""} fired calling $serviceName" +
+            (instance?.let { " at ${it.address}" } ?: "") +
+            " (raise ${kind.setting} or check that the instance is responsive)",
+        cause,
+    )
+
+/**
+ * The call failed for another reason: connection refused, a broken connection, or a body that could not be decoded.
+ *
+ * @property serviceName the service that was called.
+ * @property instance the instance the call went to, if one had been chosen.
+ */
+public class ServiceCallException(
+    public val serviceName: String,
+    public val instance: ServiceInstance?,
+    message: String,
+    cause: Throwable?,
+) : SwitchboardException(message, cause)
+
+/** A setting has a value Switchboard cannot use; the message names the setting, the value and what is expected. */
+public class ConfigurationException(
+    message: String,
+    cause: Throwable? = null,
+) : SwitchboardException(message, cause)
+
+/** The call itself is malformed (for example a path without a leading slash); nothing was sent. */
+public class InvalidRequestException(
+    message: String,
+) : SwitchboardException(message)

@@ -1,0 +1,17 @@
+package io.switchboard
+
+/**
+ * The Ktor client engine a manager sends its calls with.
+ *
+ * [OKHTTP] is the default because it keeps connections alive and reuses them for every method; the
+ * CIO engine of Ktor 3.5 opens a dedicated connection for every request that is not a pipelined GET or
+ * HEAD and for every request with its own timeout (see ARCHITECTURE.md), so under [CIO] each call may
+ * cost a TCP handshake.
+ */
+public enum class HttpEngine {
+    /** Ktor's OkHttp engine with a pool sized by `connectionPoolSize`; connections are reused. */
+    OKHTTP,
+
+    /** Ktor's CIO engine (pure Kotlin coroutines); a new connection per request in most cases. */
+    CIO,
+}

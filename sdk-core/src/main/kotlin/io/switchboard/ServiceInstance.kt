@@ -1,0 +1,63 @@
+package io.switchboard
+
+/**
+ * One running copy of a service that calls can be sent to.
+ *
+ * @property serviceName the name callers use to reach the service.
+ * @property host host name or IP address the instance listens on.
+ * @property port TCP port the instance listens on (1..65535).
+ * @property instanceId identity of the instance within its service; `host:port` by default.
+ * @property secure whether the instance is reached over HTTPS.
+ * @property weight relative share of traffic for the weighted strategies; 0 takes the instance out of rotation.
+ * @property healthy whether the registry considers the instance healthy; unhealthy instances are never chosen.
+ * @property cluster the cluster (zone, data centre) the instance belongs to.
+ * @property metadata free-form key/value pairs advertised by the instance.
+ */
+public data class ServiceInstance
+    @JvmOverloads
+    constructor(
+        public val serviceName: String,
+        public val host: String,
+        public val port: Int,
+        public val instanceId: String = "$host:$port",
+        public val secure: Boolean = false,
+        public val weight: Double = 1.0,
+        public val healthy: Boolean = true,
+        public val cluster: String = DEFAULT_CLUSTER,
+        public val metadata: Map<String, String> = emptyMap(),
+    ) {
+        init {
+            require(serviceName.isNotBlank()) { "serviceName: '$serviceName' (expected: a non-blank name)" }
+            require(host.isNotBlank()) { "host of $serviceName: '$host' (expected: a host name or IP address)" }
+            require(port in 1..65535) { "port of $serviceName at $host: $port (expected: 1..65535)" }
+            require(weight >= 0.0 && weight.isFinite()) { "weight of $serviceName at $host:$port: $weight (expected: a finite number >= 0)" }
+        }
+
+        /** `http` or `https`, from [secure]. */
+        public val scheme: String get() = if (secure) "https" else "http"
+
+        /** `host:port`, with IPv6 hosts in brackets. */
+        public val address: String get() = "${bracketed(host)}:$port"
+
+        /** The base URL calls to this instance start with, e.g. `http://127.0.0.1:8080`. */
+        public val baseUrl: String get() = "$scheme://$address"
+
+        /** Whether a load balancer may choose this instance: healthy and with a weight above zero. */
+        public val isEligible: Boolean get() = healthy && weight > 0.0
+
+        /** Returns a copy with another [weight]. */
+        public fun withWeight(weight: Double): ServiceInstance = copy(weight = weight)
+
+        /** Returns a copy with another [healthy] flag. */
+        public fun withHealthy(healthy: Boolean): ServiceInstance = copy(healthy = healthy)
+
+        override fun toString(): String = "$serviceName@$address(weight=$weight${if (healthy) "" else ", unhealthy"})"
+
+        /** Constants. */
+        public companion object {
+            /** The cluster an instance belongs to when none is given. */
+            public const val DEFAULT_CLUSTER: String = "DEFAULT"
+
+            private fun bracketed(host: String): String = if (host.contains(':') && !host.startsWith("[")) "[$host]" else host
+        }
+    }

@@ -1,0 +1,425 @@
+package io.switchboard
+
+import io.switchboard.balancer.LoadBalancer
+import io.switchboard.discovery.InMemoryRegistry
+import io.switchboard.discovery.ServiceDiscovery
+import io.switchboard.interceptor.Interceptor
+import io.switchboard.interceptor.JavaInterceptor
+import io.switchboard.internal.CallPipeline
+import io.switchboard.internal.HttpSettings
+import io.switchboard.internal.InterceptorChain
+import io.switchboard.internal.createHttpClient
+import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.future.future
+import java.time.Duration
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicBoolean
+
+/**
+ * Calls services by name: finds their instances, picks one with the service's load balancer, runs the
+ * interceptors around the call, sends it over one pooled HTTP client and decodes the answer.
+ *
+ * Kotlin: `manager.get<User>("user-service", "/users/42")` and the other HTTP methods return the
+ * decoded body; `rawGet(...) { response -> … }` hands over the raw response inside a block that always
+ * releases it. Java: `getAsync(service, path, User.class)` and `rawGetAsync(...)` return
+ * `CompletableFuture`s; cancelling one (or the calling coroutine) aborts the HTTP call.
+ *
+ * Build one with `ServiceManager { … }` (Kotlin) or [builder] (Java); [close] it when done.
+ */
+public class ServiceManager internal constructor(
+    builder: ServiceManagerBuilder,
+) : AutoCloseable {
+    /** The manager's embedded registry; it holds the static instance lists and can register more at run time. */
+    public val embeddedRegistry: InMemoryRegistry = InMemoryRegistry()
+
+    /** Where instances are looked up. */
+    public val discovery: ServiceDiscovery = builder.resolveDiscovery(embeddedRegistry)
+
+    /** How long establishing a connection may take. */
+    public val connectTimeout: Duration = builder.connectTimeout
+
+    /** How long a connection may stay silent while a response is awaited. */
+    public val readTimeout: Duration = builder.readTimeout
+
+    /** How long a whole call may take, or null for no limit. */
+    public val requestTimeout: Duration? = builder.requestTimeout
+
+    /** How many connections (and concurrent calls) the manager keeps at most. */
+    public val connectionPoolSize: Int = builder.connectionPoolSize
+
+    /** The Ktor client engine. */
+    public val engine: HttpEngine = builder.engine
+
+    private val settings =
+        HttpSettings(builder.engine, builder.connectTimeout, builder.readTimeout, builder.requestTimeout, builder.connectionPoolSize, builder.keepAlive)
+    private val client = createHttpClient(settings)
+    private val chain = InterceptorChain(builder.interceptors)
+    private val defaultBalancer = builder.defaultBalancer
+    private val serviceBalancers = LinkedHashMap(builder.serviceBalancers)
+    private val balancers = ConcurrentHashMap<String, LoadBalancer>()
+    private val codec = builder.codec
+    private val pipeline = CallPipeline(client, discovery, ::balancerFor, chain, codec, settings)
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard"))
+    private val closed = AtomicBoolean(false)
+
+    private fun balancerFor(serviceName: String): LoadBalancer =
+        balancers.computeIfAbsent(serviceName) { (serviceBalancers[it] ?: defaultBalancer).create(it) }
+
+    // ---------------------------------------------------------------- the suspend core
+
+    /**
+     * Calls [method] [path] on [serviceName] and decodes a 2xx answer into [type].
+     *
+     * @throws NoInstanceAvailableException when no instance can be chosen.
+     * @throws HttpStatusException when the answer is not 2xx.
+     * @throws ServiceTimeoutException when a timeout fires.
+     * @throws ServiceCallException when the connection fails or the body cannot be decoded.
+     * @throws InvalidRequestException when [path] does not start with `/`.
+     */
+    public suspend fun request(
+        method: String,
+        serviceName: String,
+        path: String,
+        type: BodyType,
+        options: RequestOptions = RequestOptions.NONE,
+    ): Any? {
+        ensureOpen()
+        return pipeline.execute(method, serviceName, path, options) { response, context -> pipeline.decoded(response, context, type) }
+    }
+
+    /**
+     * Calls [method] [path] on [serviceName] and hands the response, whatever its status, to [block];
+     * the connection is released when [block] returns or throws.
+     */
+    public suspend fun <R> rawRequest(
+        method: String,
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R {
+        ensureOpen()
+        return pipeline.execute(method, serviceName, path, options) { response, context ->
+            block(RawResponse(response, context.selectedInstance!!, context.response!!, codec))
+        }
+    }
+
+    /** GET, decoded into [T]. */
+    @Suppress("UNCHECKED_CAST")
+    public suspend inline fun <reified T> get(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): T = request("GET", serviceName, path, bodyTypeOf<T>(), options) as T
+
+    /** POST, decoded into [T]. */
+    @Suppress("UNCHECKED_CAST")
+    public suspend inline fun <reified T> post(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): T = request("POST", serviceName, path, bodyTypeOf<T>(), options) as T
+
+    /** PUT, decoded into [T]. */
+    @Suppress("UNCHECKED_CAST")
+    public suspend inline fun <reified T> put(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): T = request("PUT", serviceName, path, bodyTypeOf<T>(), options) as T
+
+    /** DELETE, decoded into [T]. */
+    @Suppress("UNCHECKED_CAST")
+    public suspend inline fun <reified T> delete(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): T = request("DELETE", serviceName, path, bodyTypeOf<T>(), options) as T
+
+    /** PATCH, decoded into [T]. */
+    @Suppress("UNCHECKED_CAST")
+    public suspend inline fun <reified T> patch(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): T = request("PATCH", serviceName, path, bodyTypeOf<T>(), options) as T
+
+    /** HEAD; returns the status and headers (a HEAD answer has no body). */
+    public suspend fun head(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): ResponseInfo {
+        ensureOpen()
+        return pipeline.execute("HEAD", serviceName, path, options) { response, context ->
+            pipeline.decoded(response, context, NO_BODY)
+            context.response!!
+        }
+    }
+
+    /** OPTIONS, decoded into [T]. */
+    @Suppress("UNCHECKED_CAST")
+    public suspend inline fun <reified T> options(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): T = request("OPTIONS", serviceName, path, bodyTypeOf<T>(), options) as T
+
+    /** GET, the raw response handed to [block]. */
+    public suspend fun <R> rawGet(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R = rawRequest("GET", serviceName, path, options, block)
+
+    /** POST, the raw response handed to [block]. */
+    public suspend fun <R> rawPost(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R = rawRequest("POST", serviceName, path, options, block)
+
+    /** PUT, the raw response handed to [block]. */
+    public suspend fun <R> rawPut(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R = rawRequest("PUT", serviceName, path, options, block)
+
+    /** DELETE, the raw response handed to [block]. */
+    public suspend fun <R> rawDelete(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R = rawRequest("DELETE", serviceName, path, options, block)
+
+    /** PATCH, the raw response handed to [block]. */
+    public suspend fun <R> rawPatch(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R = rawRequest("PATCH", serviceName, path, options, block)
+
+    /** HEAD, the raw response handed to [block]. */
+    public suspend fun <R> rawHead(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R = rawRequest("HEAD", serviceName, path, options, block)
+
+    /** OPTIONS, the raw response handed to [block]. */
+    public suspend fun <R> rawOptions(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+        block: suspend (RawResponse) -> R,
+    ): R = rawRequest("OPTIONS", serviceName, path, options, block)
+
+    // ---------------------------------------------------------------- the Java face
+
+    /** Java twin of [request]: [method] [path] on [serviceName], a 2xx answer decoded into [type]. */
+    @JvmOverloads
+    public fun <T> requestAsync(
+        method: String,
+        serviceName: String,
+        path: String,
+        type: Class<T>,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<T> = requestAsync(method, serviceName, path, BodyType.of(type), options)
+
+    /** Java twin of [request] for generic types (a `BodyType.of(java.lang.reflect.Type)`). */
+    @Suppress("UNCHECKED_CAST")
+    public fun <T> requestAsync(
+        method: String,
+        serviceName: String,
+        path: String,
+        type: BodyType,
+        options: RequestOptions,
+    ): CompletableFuture<T> = scope.future { request(method, serviceName, path, type, options) as T }
+
+    /** Java twin of [rawRequest]: the response, whatever its status, with its body read into memory. */
+    @JvmOverloads
+    public fun rawRequestAsync(
+        method: String,
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = scope.future { rawRequest(method, serviceName, path, options) { it.buffer() } }
+
+    /** Java twin of [get]. */
+    @JvmOverloads
+    public fun <T> getAsync(
+        serviceName: String,
+        path: String,
+        type: Class<T>,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<T> = requestAsync("GET", serviceName, path, type, options)
+
+    /** Java twin of [post]. */
+    @JvmOverloads
+    public fun <T> postAsync(
+        serviceName: String,
+        path: String,
+        type: Class<T>,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<T> = requestAsync("POST", serviceName, path, type, options)
+
+    /** Java twin of [put]. */
+    @JvmOverloads
+    public fun <T> putAsync(
+        serviceName: String,
+        path: String,
+        type: Class<T>,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<T> = requestAsync("PUT", serviceName, path, type, options)
+
+    /** Java twin of [delete]. */
+    @JvmOverloads
+    public fun <T> deleteAsync(
+        serviceName: String,
+        path: String,
+        type: Class<T>,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<T> = requestAsync("DELETE", serviceName, path, type, options)
+
+    /** Java twin of [patch]. */
+    @JvmOverloads
+    public fun <T> patchAsync(
+        serviceName: String,
+        path: String,
+        type: Class<T>,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<T> = requestAsync("PATCH", serviceName, path, type, options)
+
+    /** Java twin of [head]. */
+    @JvmOverloads
+    public fun headAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<ResponseInfo> = scope.future { head(serviceName, path, options) }
+
+    /** Java twin of [options]. */
+    @JvmOverloads
+    public fun <T> optionsAsync(
+        serviceName: String,
+        path: String,
+        type: Class<T>,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<T> = requestAsync("OPTIONS", serviceName, path, type, options)
+
+    /** Java twin of [rawGet]. */
+    @JvmOverloads
+    public fun rawGetAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = rawRequestAsync("GET", serviceName, path, options)
+
+    /** Java twin of [rawPost]. */
+    @JvmOverloads
+    public fun rawPostAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = rawRequestAsync("POST", serviceName, path, options)
+
+    /** Java twin of [rawPut]. */
+    @JvmOverloads
+    public fun rawPutAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = rawRequestAsync("PUT", serviceName, path, options)
+
+    /** Java twin of [rawDelete]. */
+    @JvmOverloads
+    public fun rawDeleteAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = rawRequestAsync("DELETE", serviceName, path, options)
+
+    /** Java twin of [rawPatch]. */
+    @JvmOverloads
+    public fun rawPatchAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = rawRequestAsync("PATCH", serviceName, path, options)
+
+    /** Java twin of [rawHead]. */
+    @JvmOverloads
+    public fun rawHeadAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = rawRequestAsync("HEAD", serviceName, path, options)
+
+    /** Java twin of [rawOptions]. */
+    @JvmOverloads
+    public fun rawOptionsAsync(
+        serviceName: String,
+        path: String,
+        options: RequestOptions = RequestOptions.NONE,
+    ): CompletableFuture<BufferedResponse> = rawRequestAsync("OPTIONS", serviceName, path, options)
+
+    // ---------------------------------------------------------------- interceptors
+
+    /** The interceptors, in the order they run. */
+    public val interceptors: List<Interceptor> get() = chain.snapshot
+
+    /** Adds [interceptor]; returns false (and changes nothing) if one with its name is present. Safe while calls run. */
+    public fun addInterceptor(interceptor: Interceptor): Boolean = chain.add(interceptor)
+
+    /** Adds a Java interceptor; returns false if one with its name is present. */
+    public fun addInterceptor(interceptor: JavaInterceptor): Boolean = chain.add(interceptor.asInterceptor())
+
+    /** Removes the interceptor called [name]; returns whether there was one. Calls in flight keep the chain they started with. */
+    public fun removeInterceptor(name: String): Boolean = chain.remove(name)
+
+    /** Removes every interceptor. */
+    public fun clearInterceptors(): Unit = chain.clear()
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Whether [close] was called. */
+    public val isClosed: Boolean get() = closed.get()
+
+    /** Cancels the calls in flight, closes the HTTP client and its connections, and the discovery. Idempotent. */
+    override fun close() {
+        if (!closed.compareAndSet(false, true)) return
+        scope.cancel()
+        client.close()
+        discovery.close()
+    }
+
+    private fun ensureOpen() {
+        if (closed.get()) throw SwitchboardException("this ServiceManager is closed (build a new one)")
+    }
+
+    override fun toString(): String = "ServiceManager(discovery=${discovery.description}, engine=$engine, pool=$connectionPoolSize)"
+
+    /** Factories. */
+    public companion object {
+        /** A builder, for Java. */
+        @JvmStatic
+        public fun builder(): ServiceManagerBuilder = ServiceManagerBuilder()
+
+        private val NO_BODY = BodyType.of(Unit::class.java)
+    }
+}
+
+/** Builds a [ServiceManager] with a Kotlin DSL: `ServiceManager { loadBalancer("random") }`. */
+public inline fun ServiceManager(block: ServiceManagerBuilder.() -> Unit): ServiceManager = ServiceManager.builder().apply(block).build()

@@ -1,0 +1,139 @@
+package io.switchboard
+
+import io.switchboard.balancer.LoadBalancerFactory
+import io.switchboard.balancer.LoadBalancers
+import io.switchboard.codec.Codec
+import io.switchboard.codec.JsonCodec
+import io.switchboard.discovery.InMemoryRegistry
+import io.switchboard.discovery.ServiceDiscovery
+import io.switchboard.interceptor.Interceptor
+import io.switchboard.interceptor.JavaInterceptor
+import java.time.Duration
+import kotlin.time.toJavaDuration
+
+/**
+ * Builds a [ServiceManager]: `ServiceManager.builder()` from Java, `ServiceManager { … }` from Kotlin.
+ *
+ * Every setter checks its value at once and throws [ConfigurationException] naming the setting, the
+ * value and what is expected.
+ */
+public class ServiceManagerBuilder internal constructor() {
+    internal var discovery: ServiceDiscovery? = null
+    internal val staticInstances: MutableMap<String, List<ServiceInstance>> = LinkedHashMap()
+    internal var defaultBalancer: LoadBalancerFactory = LoadBalancers.factory(LoadBalancers.ROUND_ROBIN)
+    internal val serviceBalancers: MutableMap<String, LoadBalancerFactory> = LinkedHashMap()
+    internal val interceptors: MutableList<Interceptor> = ArrayList()
+    internal var codec: Codec = JsonCodec()
+    internal var engine: HttpEngine = HttpEngine.OKHTTP
+    internal var connectTimeout: Duration = Duration.ofSeconds(6)
+    internal var readTimeout: Duration = Duration.ofSeconds(30)
+    internal var requestTimeout: Duration? = null
+    internal var connectionPoolSize: Int = 100
+    internal var keepAlive: Duration = Duration.ofMinutes(5)
+
+    /** Where instances are looked up; the manager's own embedded registry when not set. */
+    public fun discovery(discovery: ServiceDiscovery): ServiceManagerBuilder = apply { this.discovery = discovery }
+
+    /** A fixed list of instances for [serviceName]; it takes precedence over [discovery] for that service. */
+    public fun staticInstances(
+        serviceName: String,
+        instances: List<ServiceInstance>,
+    ): ServiceManagerBuilder =
+        apply {
+            instances.forEach {
+                check(it.serviceName == serviceName) {
+                    "staticInstances($serviceName): instance $it has serviceName '${it.serviceName}' (expected: '$serviceName')"
+                }
+            }
+            staticInstances[serviceName] = instances.toList()
+        }
+
+    /** A fixed list of instances for [serviceName]. */
+    public fun staticInstances(
+        serviceName: String,
+        vararg instances: ServiceInstance,
+    ): ServiceManagerBuilder = staticInstances(serviceName, instances.toList())
+
+    /** The strategy of every service without its own: one of [LoadBalancers.names]. */
+    public fun loadBalancer(name: String): ServiceManagerBuilder = apply { defaultBalancer = LoadBalancers.factory(name) }
+
+    /** A custom strategy for every service without its own. */
+    public fun loadBalancer(factory: LoadBalancerFactory): ServiceManagerBuilder = apply { defaultBalancer = factory }
+
+    /** The strategy of [serviceName]: one of [LoadBalancers.names]. */
+    public fun loadBalancer(
+        serviceName: String,
+        name: String,
+    ): ServiceManagerBuilder = apply { serviceBalancers[serviceName] = LoadBalancers.factory(name) }
+
+    /** A custom strategy for [serviceName]. */
+    public fun loadBalancer(
+        serviceName: String,
+        factory: LoadBalancerFactory,
+    ): ServiceManagerBuilder = apply { serviceBalancers[serviceName] = factory }
+
+    /** Adds an interceptor; one whose name is already present is ignored. */
+    public fun addInterceptor(interceptor: Interceptor): ServiceManagerBuilder =
+        apply { if (interceptors.none { it.name == interceptor.name }) interceptors += interceptor }
+
+    /** Adds a Java interceptor; one whose name is already present is ignored. */
+    public fun addInterceptor(interceptor: JavaInterceptor): ServiceManagerBuilder = addInterceptor(interceptor.asInterceptor())
+
+    /** The codec for request and response bodies; [JsonCodec] by default. */
+    public fun codec(codec: Codec): ServiceManagerBuilder = apply { this.codec = codec }
+
+    /** The Ktor client engine; [HttpEngine.OKHTTP] by default. */
+    public fun engine(engine: HttpEngine): ServiceManagerBuilder = apply { this.engine = engine }
+
+    /** How long establishing a connection may take (the seed's `connection-timeout`); 6 s by default. */
+    public fun connectTimeout(timeout: Duration): ServiceManagerBuilder = apply { connectTimeout = positive("connectTimeout", timeout) }
+
+    /** How long a connection may stay silent while a response is awaited (the seed's `read-timeout`); 30 s by default. */
+    public fun readTimeout(timeout: Duration): ServiceManagerBuilder = apply { readTimeout = positive("readTimeout", timeout) }
+
+    /** How long a whole call may take; unlimited by default. A per-call timeout replaces it. */
+    public fun requestTimeout(timeout: Duration): ServiceManagerBuilder = apply { requestTimeout = positive("requestTimeout", timeout) }
+
+    /** How long an idle pooled connection is kept; 5 minutes by default. */
+    public fun keepAlive(duration: Duration): ServiceManagerBuilder = apply { keepAlive = positive("keepAlive", duration) }
+
+    /** How many connections (and so concurrent calls) the manager keeps at most (the seed's `connection-pool-size`); 100 by default. */
+    public fun connectionPoolSize(size: Int): ServiceManagerBuilder =
+        apply {
+            if (size <= 0) throw ConfigurationException("connectionPoolSize: $size (expected: > 0)")
+            connectionPoolSize = size
+        }
+
+    /** [connectTimeout] for Kotlin callers. */
+    @JvmSynthetic
+    public fun connectTimeout(timeout: kotlin.time.Duration): ServiceManagerBuilder = connectTimeout(timeout.toJavaDuration())
+
+    /** [readTimeout] for Kotlin callers. */
+    @JvmSynthetic
+    public fun readTimeout(timeout: kotlin.time.Duration): ServiceManagerBuilder = readTimeout(timeout.toJavaDuration())
+
+    /** [requestTimeout] for Kotlin callers. */
+    @JvmSynthetic
+    public fun requestTimeout(timeout: kotlin.time.Duration): ServiceManagerBuilder = requestTimeout(timeout.toJavaDuration())
+
+    /** [keepAlive] for Kotlin callers. */
+    @JvmSynthetic
+    public fun keepAlive(duration: kotlin.time.Duration): ServiceManagerBuilder = keepAlive(duration.toJavaDuration())
+
+    /** The manager. */
+    public fun build(): ServiceManager = ServiceManager(this)
+
+    internal fun resolveDiscovery(embedded: InMemoryRegistry): ServiceDiscovery {
+        staticInstances.forEach { (name, list) -> embedded.replace(name, list) }
+        val external = discovery ?: return embedded
+        return if (staticInstances.isEmpty()) external else io.switchboard.discovery.CompositeDiscovery(listOf(embedded, external))
+    }
+
+    private fun positive(
+        name: String,
+        value: Duration,
+    ): Duration {
+        if (value.isNegative || value.isZero) throw ConfigurationException("$name: $value (expected: > 0)")
+        return value
+    }
+}

@@ -1,0 +1,31 @@
+package io.switchboard.balancer
+
+import io.switchboard.RequestContext
+import io.switchboard.ServiceInstance
+
+/**
+ * Chooses the instance one call goes to.
+ *
+ * The manager creates one balancer per service (through a [LoadBalancerFactory]), so a balancer may
+ * keep per-service state such as a round-robin position. It is called concurrently and must be
+ * thread-safe. Java implements it with a lambda or a class.
+ */
+public fun interface LoadBalancer {
+    /**
+     * Returns one of [instances] for the call described by [context].
+     *
+     * [instances] is never empty and holds only eligible instances (healthy, weight above zero). While
+     * the registry reports no change, the manager passes the same list object, so a balancer may cache
+     * work per list.
+     */
+    public fun choose(
+        instances: List<ServiceInstance>,
+        context: RequestContext,
+    ): ServiceInstance
+}
+
+/** Creates the [LoadBalancer] of one service. */
+public fun interface LoadBalancerFactory {
+    /** A new balancer for [serviceName]. */
+    public fun create(serviceName: String): LoadBalancer
+}

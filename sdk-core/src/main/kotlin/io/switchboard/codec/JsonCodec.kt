@@ -1,0 +1,101 @@
+package io.switchboard.codec
+
+import com.fasterxml.jackson.databind.DeserializationFeature
+import com.fasterxml.jackson.databind.ObjectMapper
+import io.switchboard.BodyType
+import kotlinx.serialization.KSerializer
+import kotlinx.serialization.SerializationException
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.serializer
+import java.lang.reflect.Type
+import java.util.concurrent.ConcurrentHashMap
+
+/**
+ * The default codec: JSON through kotlinx-serialization for Kotlin types, and through Jackson for Java
+ * types.
+ *
+ * A type with a kotlinx serializer (a `@Serializable` class, `JsonElement`, a primitive, or a list or map
+ * of those) goes through [json]. Any other type (a Java bean or record, a Jackson `JsonNode`, `Object`)
+ * goes through [mapper], because kotlinx-serialization cannot handle classes that were not compiled
+ * with its plugin, while Jackson is what Java services already use for exactly those. The choice is
+ * made once per type and cached.
+ *
+ * @param json the kotlinx-serialization configuration; unknown keys are ignored by default.
+ * @param mapper the Jackson mapper; unknown properties are ignored by default.
+ */
+public class JsonCodec
+    @JvmOverloads
+    constructor(
+        private val json: Json = DEFAULT_JSON,
+        private val mapper: ObjectMapper = defaultMapper(),
+    ) : Codec {
+        private val serializers = ConcurrentHashMap<Any, Any>()
+
+        override val contentType: String get() = "application/json"
+
+        override fun encode(
+            value: Any?,
+            type: BodyType?,
+        ): ByteArray {
+            if (value == null) return NULL_BYTES
+            val serializer = if (type != null) serializerFor(type) else serializerFor(value.javaClass)
+            @Suppress("UNCHECKED_CAST")
+            return if (serializer != null) {
+                json.encodeToString(serializer as KSerializer<Any?>, value).toByteArray()
+            } else {
+                mapper.writeValueAsBytes(value)
+            }
+        }
+
+        override fun decode(
+            bytes: ByteArray,
+            type: BodyType,
+        ): Any? {
+            val serializer = serializerFor(type)
+            return if (serializer != null) {
+                json.decodeFromString(serializer, bytes.decodeToString())
+            } else {
+                mapper.readValue<Any?>(bytes, mapper.constructType(type.javaType))
+            }
+        }
+
+        private fun serializerFor(type: BodyType): KSerializer<*>? {
+            val key: Any = type.kotlinType ?: type.javaType
+            val found =
+                serializers.computeIfAbsent(key) {
+                    val kotlinType = type.kotlinType
+                    lookup { if (kotlinType != null) json.serializersModule.serializer(kotlinType) else json.serializersModule.serializer(type.javaType) }
+                }
+            return found as? KSerializer<*>
+        }
+
+        private fun serializerFor(type: Type): KSerializer<*>? =
+            serializers.computeIfAbsent(type) { lookup { json.serializersModule.serializer(type) } } as? KSerializer<*>
+
+        private inline fun lookup(find: () -> KSerializer<*>): Any =
+            try {
+                find()
+            } catch (_: SerializationException) {
+                JACKSON
+            } catch (_: IllegalArgumentException) {
+                JACKSON
+            }
+
+        /** Defaults. */
+        public companion object {
+            private val NULL_BYTES = "null".toByteArray()
+            private val JACKSON = Any()
+
+            /** The default kotlinx-serialization configuration: unknown keys ignored, nulls explicit. */
+            @JvmField
+            public val DEFAULT_JSON: Json =
+                Json {
+                    ignoreUnknownKeys = true
+                    encodeDefaults = true
+                }
+
+            /** A Jackson mapper that ignores unknown properties. */
+            @JvmStatic
+            public fun defaultMapper(): ObjectMapper = ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false).findAndRegisterModules()
+        }
+    }

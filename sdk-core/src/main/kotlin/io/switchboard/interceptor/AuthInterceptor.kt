@@ -1,0 +1,64 @@
+package io.switchboard.interceptor
+
+import io.switchboard.RequestContext
+import org.slf4j.LoggerFactory
+import java.util.function.Supplier
+
+/**
+ * Puts a token into a header of every call: `Authorization: Bearer <token>` by default.
+ *
+ * The token is either fixed or fetched from a supplier on every call, for tokens that rotate. A 401
+ * answer is logged as a warning naming the service and path.
+ *
+ * @param headerName the header to set.
+ * @param prefix what goes before the token.
+ * @param tokenSupplier gives the current token.
+ */
+public class AuthInterceptor(
+    private val headerName: String = "Authorization",
+    private val prefix: String = "Bearer ",
+    private val tokenSupplier: suspend () -> String,
+) : Interceptor {
+    /** A fixed [token] in header [headerName] after [prefix]. */
+    @JvmOverloads
+    public constructor(
+        token: String,
+        headerName: String = "Authorization",
+        prefix: String = "Bearer ",
+    ) : this(headerName, prefix, { token })
+
+    init {
+        require(headerName.isNotBlank()) { "headerName: '$headerName' (expected: a non-blank header name)" }
+    }
+
+    override val name: String get() = NAME
+
+    override suspend fun beforeRequest(context: RequestContext) {
+        context.headers[headerName] = prefix + tokenSupplier()
+    }
+
+    override suspend fun afterResponse(context: RequestContext) {
+        if (context.response?.status == 401) {
+            log.warn("Authentication failed for {}{} (401 from {})", context.serviceName, context.path, context.selectedInstance?.address)
+        }
+    }
+
+    override fun toString(): String = "AuthInterceptor(header=$headerName, token=***)"
+
+    /** Factories for Java. */
+    public companion object {
+        /** The name this interceptor registers under. */
+        public const val NAME: String = "AuthInterceptor"
+
+        private val log = LoggerFactory.getLogger(AuthInterceptor::class.java)
+
+        /** A token read from [supplier] on every call, in header [headerName] after [prefix]. */
+        @JvmStatic
+        @JvmOverloads
+        public fun withSupplier(
+            supplier: Supplier<String>,
+            headerName: String = "Authorization",
+            prefix: String = "Bearer ",
+        ): AuthInterceptor = AuthInterceptor(headerName, prefix) { supplier.get() }
+    }
+}

@@ -1,0 +1,94 @@
+package io.switchboard.interceptor
+
+import io.switchboard.HttpStatusException
+import io.switchboard.RequestContext
+import java.time.Duration
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.atomic.AtomicLong
+import java.util.concurrent.atomic.LongAdder
+
+/**
+ * Counts calls and times them per service, method and outcome (the HTTP status, or the exception's
+ * type when no status arrived). Read the figures with [snapshot].
+ */
+public class MetricsInterceptor : Interceptor {
+    private val stats = ConcurrentHashMap<Key, Stats>()
+
+    override val name: String get() = NAME
+
+    override suspend fun afterResponse(context: RequestContext) {
+        record(context, context.response?.status?.toString() ?: "ok")
+    }
+
+    override suspend fun handleException(context: RequestContext) {
+        val error = context.exception
+        val outcome = (error as? HttpStatusException)?.status?.toString() ?: error?.javaClass?.simpleName ?: "error"
+        record(context, outcome)
+    }
+
+    private fun record(
+        context: RequestContext,
+        outcome: String,
+    ) {
+        val nanos = context.duration?.toNanos() ?: 0L
+        stats.computeIfAbsent(Key(context.serviceName, context.method, outcome)) { Stats() }.add(nanos)
+    }
+
+    /** The figures so far, one entry per service, method and outcome, sorted. */
+    public fun snapshot(): List<CallMetrics> =
+        stats.entries
+            .map { (key, s) ->
+                CallMetrics(key.service, key.method, key.outcome, s.count.sum(), Duration.ofNanos(s.total.sum()), Duration.ofNanos(s.max.get()))
+            }.sortedWith(compareBy({ it.serviceName }, { it.method }, { it.outcome }))
+
+    /** Forgets every figure. */
+    public fun reset() {
+        stats.clear()
+    }
+
+    private data class Key(
+        val service: String,
+        val method: String,
+        val outcome: String,
+    )
+
+    private class Stats {
+        val count = LongAdder()
+        val total = LongAdder()
+        val max = AtomicLong()
+
+        fun add(nanos: Long) {
+            count.increment()
+            total.add(nanos)
+            max.accumulateAndGet(nanos, ::maxOf)
+        }
+    }
+
+    /** Constants. */
+    public companion object {
+        /** The name this interceptor registers under. */
+        public const val NAME: String = "MetricsInterceptor"
+    }
+}
+
+/**
+ * Figures for the calls of one service, method and outcome.
+ *
+ * @property serviceName the service called.
+ * @property method the HTTP method.
+ * @property outcome the HTTP status, or the exception's simple class name when no status arrived.
+ * @property count how many calls.
+ * @property totalTime their summed duration.
+ * @property maxTime the longest one.
+ */
+public data class CallMetrics(
+    public val serviceName: String,
+    public val method: String,
+    public val outcome: String,
+    public val count: Long,
+    public val totalTime: Duration,
+    public val maxTime: Duration,
+) {
+    /** The mean duration. */
+    public val meanTime: Duration get() = if (count == 0L) Duration.ZERO else totalTime.dividedBy(count)
+}
