@@ -20,6 +20,12 @@ data class Echo(
 )
 
 @Serializable
+data class Delayed(
+    val delayed: Long,
+    val server: String,
+)
+
+@Serializable
 data class User(
     val id: Int,
     val name: String,
