@@ -11,8 +11,13 @@ import java.util.concurrent.ConcurrentHashMap
  * [queryParameters], [body] and [timeout] an interceptor may change, and [attributes] for its own use.
  * After the response (or the failure) also: [resolvedUrl], [selectedInstance], [response], [exception],
  * [result] and the timings [startTime], [responseTime] (headers received), [endTime] and [duration].
+ *
+ * The manager creates one per call; the public constructor is there for unit tests of custom
+ * interceptors and load balancers.
  */
-public class RequestContext internal constructor(
+public class RequestContext
+@JvmOverloads
+public constructor(
     /** The HTTP method: `GET`, `POST`, … */
     public val method: String,
     /** The service called. */
@@ -20,7 +25,7 @@ public class RequestContext internal constructor(
     /** The request path, starting with `/` (it may carry a query string). */
     public val path: String,
     /** The options the caller passed (the seed's `kwargs`). */
-    public val options: RequestOptions,
+    public val options: RequestOptions = RequestOptions.NONE,
 ) {
     /** `http` or `https`; set from the chosen instance. */
     public var protocol: String = "http"

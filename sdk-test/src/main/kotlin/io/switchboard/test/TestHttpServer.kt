@@ -191,9 +191,17 @@ public class TestHttpServer private constructor(
             if (msg is Channel) {
                 accepted.incrementAndGet()
                 open.incrementAndGet()
-                msg.closeFuture().addListener { open.decrementAndGet() }
+                msg.pipeline().addFirst(ClosingCounter())
             }
             ctx.fireChannelRead(msg)
+        }
+    }
+
+    /** Counts one connection down when it closes. */
+    private inner class ClosingCounter : ChannelInboundHandlerAdapter() {
+        override fun channelInactive(ctx: ChannelHandlerContext) {
+            open.decrementAndGet()
+            ctx.fireChannelInactive()
         }
     }
 
