@@ -397,12 +397,15 @@ public class ServiceManager internal constructor(
     /** Whether [close] was called. */
     public val isClosed: Boolean get() = closed.get()
 
-    /** Cancels the calls in flight, closes the HTTP client and its connections, and the discovery. Idempotent. */
+    /**
+     * Cancels the calls in flight and closes the HTTP client, its connections and the embedded registry.
+     * A discovery passed to the builder belongs to the caller and stays open. Idempotent.
+     */
     override fun close() {
         if (!closed.compareAndSet(false, true)) return
         scope.cancel()
         client.close()
-        discovery.close()
+        embeddedRegistry.close()
     }
 
     private fun ensureOpen() {

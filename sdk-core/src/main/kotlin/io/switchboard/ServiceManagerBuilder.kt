@@ -31,7 +31,10 @@ public class ServiceManagerBuilder internal constructor() {
     internal var connectionPoolSize: Int = 100
     internal var keepAlive: Duration = Duration.ofMinutes(5)
 
-    /** Where instances are looked up; the manager's own embedded registry when not set. */
+    /**
+     * Where instances are looked up; the manager's own embedded registry when not set. The manager does
+     * not close it: one discovery may serve several managers.
+     */
     public fun discovery(discovery: ServiceDiscovery): ServiceManagerBuilder = apply { this.discovery = discovery }
 
     /** A fixed list of instances for [serviceName]; it takes precedence over [discovery] for that service. */
