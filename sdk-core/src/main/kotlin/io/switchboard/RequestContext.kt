@@ -16,83 +16,84 @@ import java.util.concurrent.ConcurrentHashMap
  * interceptors and load balancers.
  */
 public class RequestContext
-@JvmOverloads
-public constructor(
-    /** The HTTP method: `GET`, `POST`, … */
-    public val method: String,
-    /** The service called. */
-    public val serviceName: String,
-    /** The request path, starting with `/` (it may carry a query string). */
-    public val path: String,
-    /** The options the caller passed (the seed's `kwargs`). */
-    public val options: RequestOptions = RequestOptions.NONE,
-) {
-    /** `http` or `https`; set from the chosen instance. */
-    public var protocol: String = "http"
-        internal set
+    @JvmOverloads
+    public constructor(
+        /** The HTTP method: `GET`, `POST`, … */
+        public val method: String,
+        /** The service called. */
+        public val serviceName: String,
+        /** The request path, starting with `/` (it may carry a query string). */
+        public val path: String,
+        /** The options the caller passed (the seed's `kwargs`). */
+        public val options: RequestOptions = RequestOptions.NONE,
+    ) {
+        /** `http` or `https`; set from the chosen instance. */
+        public var protocol: String = "http"
+            internal set
 
-    /** Headers to send; interceptors may add, change or remove them. Names are case-insensitive. */
-    public val headers: MutableMap<String, String> = RequestOptions.caseInsensitive(options.headers)
+        /** Headers to send; interceptors may add, change or remove them. Names are case-insensitive. */
+        public val headers: MutableMap<String, String> = RequestOptions.caseInsensitive(options.headers)
 
-    /** Query parameters to send; interceptors may change them. */
-    public val queryParameters: MutableMap<String, MutableList<String>> =
-        options.queryParameters.mapValuesTo(LinkedHashMap()) { it.value.toMutableList() }
+        /** Query parameters to send; interceptors may change them. */
+        public val queryParameters: MutableMap<String, MutableList<String>> =
+            options.queryParameters.mapValuesTo(LinkedHashMap()) { it.value.toMutableList() }
 
-    /** The body to send; interceptors may replace it. */
-    public var body: RequestBody? = options.body
+        /** The body to send; interceptors may replace it. */
+        public var body: RequestBody? = options.body
 
-    /** The timeout of the whole call, if one was set for it; interceptors may change it. */
-    public var timeout: Duration? = options.timeout
+        /** The timeout of the whole call, if one was set for it; interceptors may change it. */
+        public var timeout: Duration? = options.timeout
 
-    /** Free-form storage for interceptors (values must not be null). */
-    public val attributes: MutableMap<String, Any> = ConcurrentHashMap()
+        /** Free-form storage for interceptors (values must not be null). */
+        public val attributes: MutableMap<String, Any> = ConcurrentHashMap()
 
-    /** The full URL the call was sent to, once an instance was chosen. */
-    public var resolvedUrl: String? = null
-        internal set
+        /** The full URL the call was sent to, once an instance was chosen. */
+        public var resolvedUrl: String? = null
+            internal set
 
-    /** The instance the load balancer chose. */
-    public var selectedInstance: ServiceInstance? = null
-        internal set
+        /** The instance the load balancer chose. */
+        public var selectedInstance: ServiceInstance? = null
+            internal set
 
-    /** Status and headers of the response, once they arrived. */
-    public var response: ResponseInfo? = null
-        internal set
+        /** Status and headers of the response, once they arrived. */
+        public var response: ResponseInfo? = null
+            internal set
 
-    /** What made the call fail, in `handleException`. */
-    public var exception: Throwable? = null
-        internal set
+        /** What made the call fail, in `handleException`. */
+        public var exception: Throwable? = null
+            internal set
 
-    /** The decoded result (for raw calls: what the caller's block returned). */
-    public var result: Any? = null
-        internal set
+        /** The decoded result (for raw calls: what the caller's block returned). */
+        public var result: Any? = null
+            internal set
 
-    private val startNanos: Long = System.nanoTime()
-    private var responseNanos: Long = 0
-    private var endNanos: Long = 0
+        private val startNanos: Long = System.nanoTime()
+        private var responseNanos: Long = 0
+        private var endNanos: Long = 0
 
-    /** When the call started (wall clock). */
-    public val startTime: Instant = Instant.now()
+        /** When the call started (wall clock). */
+        public val startTime: Instant = Instant.now()
 
-    /** When the response headers arrived; null before that or when none arrived. */
-    public val responseTime: Instant? get() = if (responseNanos == 0L) null else startTime.plusNanos(responseNanos - startNanos)
+        /** When the response headers arrived; null before that or when none arrived. */
+        public val responseTime: Instant? get() = if (responseNanos == 0L) null else startTime.plusNanos(responseNanos - startNanos)
 
-    /** When the call ended; null while it runs. */
-    public val endTime: Instant? get() = if (endNanos == 0L) null else startTime.plusNanos(endNanos - startNanos)
+        /** When the call ended; null while it runs. */
+        public val endTime: Instant? get() = if (endNanos == 0L) null else startTime.plusNanos(endNanos - startNanos)
 
-    /** How long the call took, from [startTime] to [endTime]; null while it runs. */
-    public val duration: Duration? get() = if (endNanos == 0L) null else Duration.ofNanos(endNanos - startNanos)
+        /** How long the call took, from [startTime] to [endTime]; null while it runs. */
+        public val duration: Duration? get() = if (endNanos == 0L) null else Duration.ofNanos(endNanos - startNanos)
 
-    internal fun markResponse() {
-        responseNanos = System.nanoTime()
+        internal fun markResponse() {
+            responseNanos = System.nanoTime()
+        }
+
+        internal fun markEnd() {
+            if (endNanos == 0L) endNanos = System.nanoTime()
+        }
+
+        override fun toString(): String =
+            "RequestContext($method $serviceName$path -> ${resolvedUrl ?: "unresolved"}, status=${response?.status})"
     }
-
-    internal fun markEnd() {
-        if (endNanos == 0L) endNanos = System.nanoTime()
-    }
-
-    override fun toString(): String = "RequestContext($method $serviceName$path -> ${resolvedUrl ?: "unresolved"}, status=${response?.status})"
-}
 
 /**
  * Status and headers of a response.
@@ -105,7 +106,11 @@ public class ResponseInfo(
     public val headers: Map<String, List<String>>,
 ) {
     /** The first value of header [name], compared case-insensitively. */
-    public fun header(name: String): String? = headers.entries.firstOrNull { it.key.equals(name, ignoreCase = true) }?.value?.firstOrNull()
+    public fun header(name: String): String? =
+        headers.entries
+            .firstOrNull { it.key.equals(name, ignoreCase = true) }
+            ?.value
+            ?.firstOrNull()
 
     /** Whether [status] is in 200..299. */
     public val isSuccessful: Boolean get() = status in 200..299

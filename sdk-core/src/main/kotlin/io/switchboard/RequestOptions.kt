@@ -24,7 +24,8 @@ public class RequestOptions private constructor(
     /** A builder that starts from these options. */
     public fun newBuilder(): Builder = Builder(this)
 
-    override fun toString(): String = "RequestOptions(headers=${headers.keys}, query=${queryParameters.keys}, body=${body?.javaClass?.simpleName}, timeout=$timeout)"
+    override fun toString(): String =
+        "RequestOptions(headers=${headers.keys}, query=${queryParameters.keys}, body=${body?.javaClass?.simpleName}, timeout=$timeout)"
 
     /** Builds [RequestOptions]. */
     public class Builder internal constructor(

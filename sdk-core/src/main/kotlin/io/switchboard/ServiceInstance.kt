@@ -30,7 +30,9 @@ public data class ServiceInstance
             require(serviceName.isNotBlank()) { "serviceName: '$serviceName' (expected: a non-blank name)" }
             require(host.isNotBlank()) { "host of $serviceName: '$host' (expected: a host name or IP address)" }
             require(port in 1..65535) { "port of $serviceName at $host: $port (expected: 1..65535)" }
-            require(weight >= 0.0 && weight.isFinite()) { "weight of $serviceName at $host:$port: $weight (expected: a finite number >= 0)" }
+            require(
+                weight >= 0.0 && weight.isFinite(),
+            ) { "weight of $serviceName at $host:$port: $weight (expected: a finite number >= 0)" }
         }
 
         /** `http` or `https`, from [secure]. */

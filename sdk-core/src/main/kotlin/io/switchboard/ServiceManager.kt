@@ -56,7 +56,14 @@ public class ServiceManager internal constructor(
     public val engine: HttpEngine = builder.engine
 
     private val settings =
-        HttpSettings(builder.engine, builder.connectTimeout, builder.readTimeout, builder.requestTimeout, builder.connectionPoolSize, builder.keepAlive)
+        HttpSettings(
+            builder.engine,
+            builder.connectTimeout,
+            builder.readTimeout,
+            builder.requestTimeout,
+            builder.connectionPoolSize,
+            builder.keepAlive,
+        )
     private val client = createHttpClient(settings)
     private val chain = InterceptorChain(builder.interceptors)
     private val defaultBalancer = builder.defaultBalancer

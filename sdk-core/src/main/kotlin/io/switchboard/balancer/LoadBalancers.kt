@@ -42,7 +42,12 @@ public object LoadBalancers {
             )
 
     private fun suggest(name: String): String? {
-        val normalized = name.trim().lowercase().replace('-', '_').replace(' ', '_')
+        val normalized =
+            name
+                .trim()
+                .lowercase()
+                .replace('-', '_')
+                .replace(' ', '_')
         return names.firstOrNull { it == normalized || it.replace("_", "") == normalized.replace("_", "") }
     }
 }

@@ -64,7 +64,15 @@ public class JsonCodec
             val found =
                 serializers.computeIfAbsent(key) {
                     val kotlinType = type.kotlinType
-                    lookup { if (kotlinType != null) json.serializersModule.serializer(kotlinType) else json.serializersModule.serializer(type.javaType) }
+                    lookup {
+                        if (kotlinType !=
+                            null
+                        ) {
+                            json.serializersModule.serializer(kotlinType)
+                        } else {
+                            json.serializersModule.serializer(type.javaType)
+                        }
+                    }
                 }
             return found as? KSerializer<*>
         }
@@ -96,6 +104,7 @@ public class JsonCodec
 
             /** A Jackson mapper that ignores unknown properties. */
             @JvmStatic
-            public fun defaultMapper(): ObjectMapper = ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false).findAndRegisterModules()
+            public fun defaultMapper(): ObjectMapper =
+                ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false).findAndRegisterModules()
         }
     }

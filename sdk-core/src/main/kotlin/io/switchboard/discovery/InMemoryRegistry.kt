@@ -12,7 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList
  * It is both a [ServiceDiscovery] and a [ServiceRegistry]; the non-suspending [add] and [remove] do the
  * same as [register] and [deregister] for Java callers and plain code.
  */
-public class InMemoryRegistry : ServiceDiscovery, ServiceRegistry {
+public class InMemoryRegistry :
+    ServiceDiscovery,
+    ServiceRegistry {
     private val services = ConcurrentHashMap<String, List<ServiceInstance>>()
     private val listeners = ConcurrentHashMap<String, CopyOnWriteArrayList<InstanceListener>>()
 

@@ -91,6 +91,7 @@ public class LoggingInterceptor
 
             /** A copy of [values] with the sensitive ones replaced by `***`. */
             @JvmStatic
-            public fun <V> masked(values: Map<String, V>): Map<String, Any?> = values.mapValues { (k, v) -> if (isSensitive(k)) "***" else v }
+            public fun <V> masked(values: Map<String, V>): Map<String, Any?> =
+                values.mapValues { (k, v) -> if (isSensitive(k)) "***" else v }
         }
     }

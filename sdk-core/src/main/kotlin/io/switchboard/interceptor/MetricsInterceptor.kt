@@ -38,7 +38,14 @@ public class MetricsInterceptor : Interceptor {
     public fun snapshot(): List<CallMetrics> =
         stats.entries
             .map { (key, s) ->
-                CallMetrics(key.service, key.method, key.outcome, s.count.sum(), Duration.ofNanos(s.total.sum()), Duration.ofNanos(s.max.get()))
+                CallMetrics(
+                    key.service,
+                    key.method,
+                    key.outcome,
+                    s.count.sum(),
+                    Duration.ofNanos(s.total.sum()),
+                    Duration.ofNanos(s.max.get()),
+                )
             }.sortedWith(compareBy({ it.serviceName }, { it.method }, { it.outcome }))
 
     /** Forgets every figure. */

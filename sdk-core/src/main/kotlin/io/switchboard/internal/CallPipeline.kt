@@ -217,12 +217,25 @@ internal class CallPipeline(
             }
         }
         when (val body = context.body) {
-            null -> Unit
-            is RequestBody.Json ->
+            null -> {
+                Unit
+            }
+
+            is RequestBody.Json -> {
                 request.setBody(ByteArrayContent(codec.encode(body.value, body.type), ContentType.parse(contentType ?: codec.contentType)))
-            is RequestBody.Form -> request.setBody(FormDataContent(parametersOf(body.fields.mapValues { listOf(it.value) })))
-            is RequestBody.Bytes -> request.setBody(ByteArrayContent(body.bytes, ContentType.parse(contentType ?: body.contentType)))
-            is RequestBody.Text -> request.setBody(TextContent(body.text, ContentType.parse(contentType ?: body.contentType)))
+            }
+
+            is RequestBody.Form -> {
+                request.setBody(FormDataContent(parametersOf(body.fields.mapValues { listOf(it.value) })))
+            }
+
+            is RequestBody.Bytes -> {
+                request.setBody(ByteArrayContent(body.bytes, ContentType.parse(contentType ?: body.contentType)))
+            }
+
+            is RequestBody.Text -> {
+                request.setBody(TextContent(body.text, ContentType.parse(contentType ?: body.contentType)))
+            }
         }
         context.timeout?.let { timeout -> request.timeout { requestTimeoutMillis = timeout.toMillis() } }
     }
@@ -234,20 +247,38 @@ internal class CallPipeline(
         val service = context.serviceName
         val instance = context.selectedInstance
         return when (e) {
-            is SwitchboardException -> e
-            is HttpRequestTimeoutException ->
+            is SwitchboardException -> {
+                e
+            }
+
+            is HttpRequestTimeoutException -> {
                 ServiceTimeoutException(service, instance, TimeoutKind.REQUEST, context.timeout ?: settings.requestTimeout, e)
-            is ConnectTimeoutException -> ServiceTimeoutException(service, instance, TimeoutKind.CONNECT, settings.connectTimeout, e)
-            is java.net.SocketTimeoutException -> ServiceTimeoutException(service, instance, TimeoutKind.READ, settings.readTimeout, e)
-            is CancellationException -> e
-            is IOException ->
+            }
+
+            is ConnectTimeoutException -> {
+                ServiceTimeoutException(service, instance, TimeoutKind.CONNECT, settings.connectTimeout, e)
+            }
+
+            is java.net.SocketTimeoutException -> {
+                ServiceTimeoutException(service, instance, TimeoutKind.READ, settings.readTimeout, e)
+            }
+
+            is CancellationException -> {
+                e
+            }
+
+            is IOException -> {
                 ServiceCallException(
                     service,
                     instance,
                     "${context.method} $service${context.path} to ${instance?.address ?: "?"} failed: $e (is the instance up and reachable?)",
                     e,
                 )
-            else -> ServiceCallException(service, instance, "${context.method} $service${context.path} failed: $e", e)
+            }
+
+            else -> {
+                ServiceCallException(service, instance, "${context.method} $service${context.path} failed: $e", e)
+            }
         }
     }
 

@@ -26,7 +26,7 @@ internal class HttpSettings(
 internal fun createHttpClient(settings: HttpSettings): HttpClient {
     val pool = settings.connectionPoolSize
     return when (settings.engine) {
-        HttpEngine.OKHTTP ->
+        HttpEngine.OKHTTP -> {
             HttpClient(OkHttp) {
                 engine {
                     config {
@@ -43,8 +43,9 @@ internal fun createHttpClient(settings: HttpSettings): HttpClient {
                 }
                 common(settings)
             }
+        }
 
-        HttpEngine.CIO ->
+        HttpEngine.CIO -> {
             HttpClient(CIO) {
                 engine {
                     maxConnectionsCount = pool
@@ -56,6 +57,7 @@ internal fun createHttpClient(settings: HttpSettings): HttpClient {
                 }
                 common(settings)
             }
+        }
     }
 }
 

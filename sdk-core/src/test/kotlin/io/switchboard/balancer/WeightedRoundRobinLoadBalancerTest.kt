@@ -14,10 +14,12 @@ private fun instance(
     weight: Double,
 ) = ServiceInstance("svc", "10.0.0.1", 8080, instanceId = id, weight = weight)
 
-private fun longestRun(ids: List<String>): Int = ids.fold(Pair("", 0) to 0) { (run, best), id ->
-    val length = if (run.first == id) run.second + 1 else 1
-    (id to length) to maxOf(best, length)
-}.second
+private fun longestRun(ids: List<String>): Int =
+    ids
+        .fold(Pair("", 0) to 0) { (run, best), id ->
+            val length = if (run.first == id) run.second + 1 else 1
+            (id to length) to maxOf(best, length)
+        }.second
 
 class WeightedRoundRobinLoadBalancerTest :
     FunSpec({

@@ -37,7 +37,11 @@ class InMemoryRegistryTest :
 
         test("static lists win over another discovery for the services they name") {
             val static = InMemoryRegistry().apply { replace("svc", listOf(a)) }
-            val other = InMemoryRegistry().apply { replace("svc", listOf(b)) ; replace("other", listOf(b.copy(serviceName = "other"))) }
+            val other =
+                InMemoryRegistry().apply {
+                    replace("svc", listOf(b))
+                    replace("other", listOf(b.copy(serviceName = "other")))
+                }
             val composite = CompositeDiscovery(listOf(static, other))
             composite.instances("svc") shouldBe listOf(a)
             composite.instances("other").single().port shouldBe 8002

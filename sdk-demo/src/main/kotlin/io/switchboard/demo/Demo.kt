@@ -48,7 +48,13 @@ private fun startInstance(name: String): Pair<EmbeddedServer<NettyApplicationEng
                 }
             }
         }.start(wait = false)
-    val port = runBlocking { server.engine.resolvedConnectors().first().port }
+    val port =
+        runBlocking {
+            server.engine
+                .resolvedConnectors()
+                .first()
+                .port
+        }
     return server to port
 }
 
@@ -88,7 +94,11 @@ private suspend fun run(registry: InMemoryRegistry) {
 
         println("\n== A raw call: status, headers and body as they came")
         manager.rawGet(SERVICE, "/hello") { response ->
-            println("raw: HTTP ${response.status} from ${response.instance.instanceId}, Content-Type ${response.header("Content-Type")}, body ${response.text()}")
+            println(
+                "raw: HTTP ${response.status} from ${response.instance.instanceId}, Content-Type ${response.header(
+                    "Content-Type",
+                )}, body ${response.text()}",
+            )
         }
 
         println("\n== A call from Java through CompletableFuture")

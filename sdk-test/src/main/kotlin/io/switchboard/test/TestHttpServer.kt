@@ -73,7 +73,13 @@ public class TestHttpServer private constructor(
         }.start(wait = false)
 
     /** The port the server listens on. */
-    public val port: Int = runBlocking { server.engine.resolvedConnectors().first().port }
+    public val port: Int =
+        runBlocking {
+            server.engine
+                .resolvedConnectors()
+                .first()
+                .port
+        }
 
     /** `http://127.0.0.1:<port>`. */
     public val baseUrl: String get() = "http://$HOST:$port"
@@ -137,8 +143,14 @@ public class TestHttpServer private constructor(
                     obj(
                         "method" to JsonPrimitive(request.httpMethod.value),
                         "path" to JsonPrimitive(request.path()),
-                        "query" to JsonObject(request.queryParameters.entries().associate { (k, v) -> k to JsonArray(v.map(::JsonPrimitive)) }),
-                        "headers" to JsonObject(request.headers.entries().associate { (k, v) -> k.lowercase() to JsonPrimitive(v.joinToString(",")) }),
+                        "query" to
+                            JsonObject(request.queryParameters.entries().associate { (k, v) -> k to JsonArray(v.map(::JsonPrimitive)) }),
+                        "headers" to
+                            JsonObject(
+                                request.headers.entries().associate { (k, v) ->
+                                    k.lowercase() to JsonPrimitive(v.joinToString(","))
+                                },
+                            ),
                         "body" to JsonPrimitive(call.receiveText()),
                         "server" to JsonPrimitive(name),
                     )

@@ -112,8 +112,7 @@ class JavaApiTest {
                 .readTimeout(Duration.ofSeconds(5))
                 .connectionPoolSize(16)
                 .build()) {
-            String expected =
-                    first.getPort() > second.getPort() ? first.getName() : second.getName();
+            String expected = first.getPort() > second.getPort() ? first.getName() : second.getName();
 
             Hello hello = manager.getAsync("people", "/hello", Hello.class).get(5, TimeUnit.SECONDS);
             assertEquals(new Hello("OK", expected), hello);
@@ -130,14 +129,14 @@ class JavaApiTest {
             assertEquals("Bearer java-token", echo.headers.get("authorization"));
             assertEquals("java", echo.headers.get("x-caller"));
 
-            BufferedResponse raw =
-                    manager.rawGetAsync("people", "/status/404").get(5, TimeUnit.SECONDS);
+            BufferedResponse raw = manager.rawGetAsync("people", "/status/404").get(5, TimeUnit.SECONDS);
             assertEquals(404, raw.getStatus());
             assertTrue(raw.text().contains("404"));
 
-            ExecutionException failure = assertThrows(ExecutionException.class, () -> manager.getAsync(
-                            "people", "/status/500", String.class)
-                    .get(5, TimeUnit.SECONDS));
+            ExecutionException failure = assertThrows(
+                    ExecutionException.class,
+                    () -> manager.getAsync("people", "/status/500", String.class)
+                            .get(5, TimeUnit.SECONDS));
             HttpStatusException status = assertInstanceOf(HttpStatusException.class, failure.getCause());
             assertEquals(500, status.getStatus());
 
@@ -168,7 +167,9 @@ class JavaApiTest {
                 })
                 .build()) {
             for (int i = 0; i < 5; i++) {
-                assertEquals("java-0", manager.getAsync("svc", "/hello", Hello.class).join().server());
+                assertEquals(
+                        "java-0",
+                        manager.getAsync("svc", "/hello", Hello.class).join().server());
             }
             assertEquals(5, choices.get());
             CompletableFuture<String> unknown = manager.getAsync("nope", "/hello", String.class);

@@ -37,7 +37,11 @@ class ErrorsTest :
         val manager =
             ServiceManager {
                 staticInstances("svc", server.instance("svc"))
-                staticInstances("drained", server.instance("drained").withHealthy(false), server.instance("drained", 0.0).copy(instanceId = "zero"))
+                staticInstances(
+                    "drained",
+                    server.instance("drained").withHealthy(false),
+                    server.instance("drained", 0.0).copy(instanceId = "zero"),
+                )
             }
         afterSpec {
             manager.close()

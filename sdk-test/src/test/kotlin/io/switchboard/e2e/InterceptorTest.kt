@@ -65,7 +65,8 @@ class InterceptorTest :
                 log shouldContainExactly listOf("early.before", "middle.before", "late.before", "early.after", "middle.after", "late.after")
                 log.clear()
                 shouldThrow<HttpStatusException> { m.get<String>("svc", "/status/500") }
-                log shouldContainExactly listOf("early.before", "middle.before", "late.before", "early.exception", "middle.exception", "late.exception")
+                log shouldContainExactly
+                    listOf("early.before", "middle.before", "late.before", "early.exception", "middle.exception", "late.exception")
             }
         }
 
