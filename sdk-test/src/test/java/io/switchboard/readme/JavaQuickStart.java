@@ -1,0 +1,25 @@
+package io.switchboard.readme;
+
+import io.switchboard.ServiceInstance;
+import io.switchboard.ServiceManager;
+import io.switchboard.interceptor.LoggingInterceptor;
+import java.util.concurrent.CompletableFuture;
+
+final class JavaQuickStart {
+    private JavaQuickStart() {}
+
+    // README:begin java
+    record Hello(String status, String server) {}
+
+    static Hello callHello(int port) {
+        try (ServiceManager manager = ServiceManager.builder()
+                .staticInstances("hello-service", new ServiceInstance("hello-service", "127.0.0.1", port))
+                .loadBalancer("round_robin")
+                .addInterceptor(new LoggingInterceptor())
+                .build()) {
+            CompletableFuture<Hello> hello = manager.getAsync("hello-service", "/hello", Hello.class);
+            return hello.join();
+        }
+    }
+    // README:end
+}
