@@ -67,15 +67,15 @@ public class ServiceManager internal constructor(
     private val client = createHttpClient(settings)
     private val chain = InterceptorChain(builder.interceptors)
     private val defaultBalancer = builder.defaultBalancer
-    private val serviceBalancers = LinkedHashMap(builder.serviceBalancers)
+    private val serviceSettings: Map<String, ServiceSettings> = LinkedHashMap(builder.serviceSettings)
     private val balancers = ConcurrentHashMap<String, LoadBalancer>()
     private val codec = builder.codec
-    private val pipeline = CallPipeline(client, discovery, ::balancerFor, chain, codec, settings)
+    private val pipeline = CallPipeline(client, discovery, ::balancerFor, serviceSettings, chain, codec, settings)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard"))
     private val closed = AtomicBoolean(false)
 
     private fun balancerFor(serviceName: String): LoadBalancer =
-        balancers.computeIfAbsent(serviceName) { (serviceBalancers[it] ?: defaultBalancer).create(it) }
+        balancers.computeIfAbsent(serviceName) { (serviceSettings[it]?.loadBalancer ?: defaultBalancer).create(it) }
 
     // ---------------------------------------------------------------- the suspend core
 

@@ -21,7 +21,7 @@ public class ServiceManagerBuilder internal constructor() {
     internal var discovery: ServiceDiscovery? = null
     internal val staticInstances: MutableMap<String, List<ServiceInstance>> = LinkedHashMap()
     internal var defaultBalancer: LoadBalancerFactory = LoadBalancers.factory(LoadBalancers.ROUND_ROBIN)
-    internal val serviceBalancers: MutableMap<String, LoadBalancerFactory> = LinkedHashMap()
+    internal val serviceSettings: MutableMap<String, ServiceSettings> = LinkedHashMap()
     internal val interceptors: MutableList<Interceptor> = ArrayList()
     internal var codec: Codec = JsonCodec()
     internal var engine: HttpEngine = HttpEngine.OKHTTP
@@ -30,6 +30,7 @@ public class ServiceManagerBuilder internal constructor() {
     internal var requestTimeout: Duration? = null
     internal var connectionPoolSize: Int = 100
     internal var keepAlive: Duration = Duration.ofMinutes(5)
+    internal var registryConfig: io.switchboard.config.AppRegistryConfig? = null
 
     /**
      * Where instances are looked up; the manager's own embedded registry when not set. The manager does
@@ -67,13 +68,38 @@ public class ServiceManagerBuilder internal constructor() {
     public fun loadBalancer(
         serviceName: String,
         name: String,
-    ): ServiceManagerBuilder = apply { serviceBalancers[serviceName] = LoadBalancers.factory(name) }
+    ): ServiceManagerBuilder = loadBalancer(serviceName, LoadBalancers.factory(name))
 
     /** A custom strategy for [serviceName]. */
     public fun loadBalancer(
         serviceName: String,
         factory: LoadBalancerFactory,
-    ): ServiceManagerBuilder = apply { serviceBalancers[serviceName] = factory }
+    ): ServiceManagerBuilder = service(serviceName, settingsOf(serviceName).newBuilder().loadBalancer(factory).build())
+
+    /** Settings of [serviceName] (strategy, timeouts) that replace the manager's; replaces earlier ones. */
+    public fun service(
+        serviceName: String,
+        settings: ServiceSettings,
+    ): ServiceManagerBuilder =
+        apply {
+            if (serviceName.isBlank()) throw ConfigurationException("service name: '$serviceName' (expected: a non-blank name)")
+            serviceSettings[serviceName] = settings
+        }
+
+    /** Settings of [serviceName], for Kotlin callers: `service("orders") { requestTimeout(2.seconds) }`. */
+    @JvmSynthetic
+    public fun service(
+        serviceName: String,
+        configure: ServiceSettings.Builder.() -> Unit,
+    ): ServiceManagerBuilder = service(serviceName, settingsOf(serviceName).newBuilder().apply(configure).build())
+
+    /**
+     * Applies a loaded configuration: the `service-caller` section (strategy, timeouts, pool, engine,
+     * interceptors, per-service settings and static instances). Builder calls after this one win.
+     */
+    public fun config(config: io.switchboard.config.SwitchboardConfig): ServiceManagerBuilder = apply { config.applyTo(this) }
+
+    private fun settingsOf(serviceName: String): ServiceSettings = serviceSettings[serviceName] ?: ServiceSettings.NONE
 
     /** Adds an interceptor; one whose name is already present is ignored. */
     public fun addInterceptor(interceptor: Interceptor): ServiceManagerBuilder =
@@ -123,8 +149,22 @@ public class ServiceManagerBuilder internal constructor() {
     @JvmSynthetic
     public fun keepAlive(duration: kotlin.time.Duration): ServiceManagerBuilder = keepAlive(duration.toJavaDuration())
 
-    /** The manager. */
-    public fun build(): ServiceManager = ServiceManager(this)
+    /**
+     * The manager.
+     *
+     * @throws ConfigurationException when a configured registry (`app-registry.nacos`) has no adapter
+     * on the classpath and no [discovery] was given.
+     */
+    public fun build(): ServiceManager {
+        val nacos = registryConfig?.nacos
+        if (nacos != null && discovery == null) {
+            throw ConfigurationException(
+                "app-registry.nacos is configured (server-addr ${nacos.serverAddr}) but no registry adapter is on the classpath " +
+                    "(expected: add io.switchboard:sdk-registry, or remove app-registry.nacos to use the embedded registry)",
+            )
+        }
+        return ServiceManager(this)
+    }
 
     internal fun resolveDiscovery(embedded: InMemoryRegistry): ServiceDiscovery {
         staticInstances.forEach { (name, list) -> embedded.replace(name, list) }
@@ -135,8 +175,5 @@ public class ServiceManagerBuilder internal constructor() {
     private fun positive(
         name: String,
         value: Duration,
-    ): Duration {
-        if (value.isNegative || value.isZero) throw ConfigurationException("$name: $value (expected: > 0)")
-        return value
-    }
+    ): Duration = ServiceSettings.positive(name, value)
 }

@@ -27,6 +27,7 @@ import io.switchboard.RequestOptions
 import io.switchboard.ResponseInfo
 import io.switchboard.ServiceCallException
 import io.switchboard.ServiceInstance
+import io.switchboard.ServiceSettings
 import io.switchboard.ServiceTimeoutException
 import io.switchboard.SwitchboardException
 import io.switchboard.TimeoutKind
@@ -51,6 +52,7 @@ internal class CallPipeline(
     private val client: HttpClient,
     private val discovery: ServiceDiscovery,
     private val balancerFor: (String) -> LoadBalancer,
+    private val serviceSettings: Map<String, ServiceSettings>,
     private val interceptors: InterceptorChain,
     private val codec: Codec,
     private val settings: HttpSettings,
@@ -237,7 +239,15 @@ internal class CallPipeline(
                 request.setBody(TextContent(body.text, ContentType.parse(contentType ?: body.contentType)))
             }
         }
-        context.timeout?.let { timeout -> request.timeout { requestTimeoutMillis = timeout.toMillis() } }
+        val service = serviceSettings[context.serviceName]
+        val callTimeout = context.timeout
+        if (callTimeout != null || (service != null && service.hasTimeouts)) {
+            request.timeout {
+                service?.connectTimeout?.let { connectTimeoutMillis = it.toMillis() }
+                service?.readTimeout?.let { socketTimeoutMillis = it.toMillis() }
+                (callTimeout ?: service?.requestTimeout)?.let { requestTimeoutMillis = it.toMillis() }
+            }
+        }
     }
 
     private fun translate(
@@ -246,21 +256,28 @@ internal class CallPipeline(
     ): Throwable {
         val service = context.serviceName
         val instance = context.selectedInstance
+        val own = serviceSettings[service]
         return when (e) {
             is SwitchboardException -> {
                 e
             }
 
             is HttpRequestTimeoutException -> {
-                ServiceTimeoutException(service, instance, TimeoutKind.REQUEST, context.timeout ?: settings.requestTimeout, e)
+                ServiceTimeoutException(
+                    service,
+                    instance,
+                    TimeoutKind.REQUEST,
+                    context.timeout ?: own?.requestTimeout ?: settings.requestTimeout,
+                    e,
+                )
             }
 
             is ConnectTimeoutException -> {
-                ServiceTimeoutException(service, instance, TimeoutKind.CONNECT, settings.connectTimeout, e)
+                ServiceTimeoutException(service, instance, TimeoutKind.CONNECT, own?.connectTimeout ?: settings.connectTimeout, e)
             }
 
             is java.net.SocketTimeoutException -> {
-                ServiceTimeoutException(service, instance, TimeoutKind.READ, settings.readTimeout, e)
+                ServiceTimeoutException(service, instance, TimeoutKind.READ, own?.readTimeout ?: settings.readTimeout, e)
             }
 
             is CancellationException -> {

@@ -3,6 +3,7 @@ package io.switchboard.readme
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.switchboard.config.ConfigLoader
 import io.switchboard.test.TestHttpServer
 import java.nio.file.Files
 import java.nio.file.Path
@@ -17,21 +18,54 @@ class ReadmeTest :
             }
         val readme = Files.readString(root.resolve("README.md"))
 
-        fun snippet(file: String): String {
+        fun snippet(
+            file: String,
+            region: String,
+        ): String {
             val lines = Files.readAllLines(root.resolve(file))
-            val begin = lines.indexOfFirst { it.contains("README:begin") }
-            val end = lines.indexOfFirst { it.contains("README:end") }
+            val begin = lines.indexOfFirst { it.trim().endsWith("README:begin $region") }
+            val end = (begin until lines.size).first { lines[it].contains("README:end") }
             val body = lines.subList(begin + 1, end)
             val indent = body.filter { it.isNotBlank() }.minOf { line -> line.takeWhile { it == ' ' }.length }
             return body.joinToString("\n") { it.drop(indent) }
         }
 
         test("the Kotlin quick start in the README is the tested one") {
-            readme shouldContain "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/Hello.kt") + "\n```"
+            readme shouldContain "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/Hello.kt", "kotlin") + "\n```"
         }
 
         test("the Java quick start in the README is the tested one") {
-            readme shouldContain "```java\n" + snippet("sdk-test/src/test/java/io/switchboard/readme/JavaQuickStart.java") + "\n```"
+            readme shouldContain "```java\n" + snippet("sdk-test/src/test/java/io/switchboard/readme/JavaQuickStart.java", "java") + "\n```"
+        }
+
+        test("the configuration snippets in the README are the compiled ones") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/ConfiguredManager.kt", "kotlin-config") + "\n```"
+            readme shouldContain
+                "```java\n" + snippet("sdk-test/src/test/java/io/switchboard/readme/JavaConfiguredManager.java", "java-config") + "\n```"
+        }
+
+        test("the README's configuration example loads, and the snippets build managers from it") {
+            val folder = Files.createTempDirectory("readme-config")
+            Files.writeString(folder.resolve("application.yaml"), readme.substringAfter("```yaml\n").substringBefore("```"))
+            Files.writeString(folder.resolve("application-dev.yaml"), "service-caller:\n  connection-pool-size: 7\n")
+            System.setProperty("API_TOKEN", "t")
+            try {
+                managerFromConfig(folder).use { it.connectionPoolSize shouldBe 7 }
+                JavaConfiguredManager.managerFromConfig(folder).use { it.connectionPoolSize shouldBe 20 }
+            } finally {
+                System.clearProperty("API_TOKEN")
+            }
+        }
+
+        test("the README's configuration example loads") {
+            val yaml = readme.substringAfter("```yaml\n").substringBefore("```")
+            val config = ConfigLoader(mapOf("API_TOKEN" to "t")).parse(yaml)
+            config.serviceCaller.services
+                .getValue("user-service")
+                .instances
+                .map { it.weight } shouldBe listOf(3.0, 1.0)
+            config.serviceCaller.interceptors.metrics shouldBe true
         }
 
         test("the Kotlin quick start calls a loopback server") {

@@ -1,0 +1,180 @@
+package io.switchboard.config
+
+import io.switchboard.ConfigurationException
+import io.switchboard.HttpEngine
+import io.switchboard.ServiceInstance
+import io.switchboard.balancer.LoadBalancers
+import io.switchboard.internal.levenshtein
+import org.slf4j.event.Level
+
+/** Turns a merged, expanded configuration tree into a [SwitchboardConfig], checking every value. */
+internal object ConfigBinder {
+    private const val CALLER = "service-caller"
+    private const val REGISTRY = "app-registry"
+
+    private val callerKeys =
+        listOf(
+            "lb-type",
+            "connection-timeout",
+            "read-timeout",
+            "request-timeout",
+            "connection-pool-size",
+            "keep-alive",
+            "engine",
+            "interceptors",
+            "services",
+        )
+    private val serviceKeys = listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances")
+    private val instanceKeys = listOf("host", "port", "weight", "secure", "healthy", "cluster", "instance-id", "metadata")
+    private val interceptorKeys = listOf("logging", "auth", "metrics")
+    private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
+    private val authKeys = listOf("enabled", "token", "header-name", "prefix")
+    private val metricsKeys = listOf("enabled")
+    private val nacosKeys =
+        listOf(
+            "server-addr",
+            "namespace",
+            "cluster",
+            "group",
+            "ip",
+            "port",
+            "app-name",
+            "username",
+            "password",
+            "weight",
+            "ephemeral",
+            "metadata",
+        )
+    private val engines = mapOf("okhttp" to HttpEngine.OKHTTP, "cio" to HttpEngine.CIO)
+    private val levels = Level.entries.associateBy { it.name.lowercase() }
+
+    fun bind(
+        root: ConfigNode.MapNode,
+        sources: List<String>,
+        profiles: List<String>,
+    ): SwitchboardConfig {
+        checkTopLevel(root)
+        val top =
+            Section(
+                ConfigNode.MapNode(
+                    LinkedHashMap(
+                        root.entries.filterKeys {
+                            it == CALLER || it == REGISTRY
+                        },
+                    ),
+                    root.origin,
+                ),
+                "",
+                listOf(CALLER, REGISTRY),
+            )
+        val caller = top.section(CALLER, callerKeys)?.let(::caller) ?: ServiceCallerConfig()
+        val registry = top.section(REGISTRY, listOf("nacos"))?.let { AppRegistryConfig(it.section("nacos", nacosKeys)?.let(::nacos)) }
+        return SwitchboardConfig(caller, registry, sources, profiles)
+    }
+
+    /** Top-level keys belong to the application too; only near-misses of ours are errors. */
+    private fun checkTopLevel(root: ConfigNode.MapNode) {
+        root.entries.forEach { (key, value) ->
+            if (key == CALLER || key == REGISTRY) return@forEach
+            val ours = listOf(CALLER, REGISTRY).firstOrNull { levenshtein(it, key) <= 2 }
+            if (ours != null) throw ConfigurationException("${value.first}: $key is not a known key (did you mean '$ours'?)")
+        }
+    }
+
+    private fun caller(section: Section): ServiceCallerConfig {
+        val defaults = ServiceCallerConfig()
+        return ServiceCallerConfig(
+            lbType = strategy(section) ?: defaults.lbType,
+            connectionTimeout = section.duration("connection-timeout") ?: defaults.connectionTimeout,
+            readTimeout = section.duration("read-timeout") ?: defaults.readTimeout,
+            requestTimeout = section.duration("request-timeout"),
+            connectionPoolSize = section.int("connection-pool-size", 1..100_000) ?: defaults.connectionPoolSize,
+            keepAlive = section.duration("keep-alive") ?: defaults.keepAlive,
+            engine = section.choice("engine", engines) ?: defaults.engine,
+            interceptors = section.section("interceptors", interceptorKeys)?.let(::interceptors) ?: defaults.interceptors,
+            services = section.namedSections("services", serviceKeys, ::service),
+        )
+    }
+
+    private fun strategy(section: Section): String? = section.choice("lb-type", LoadBalancers.names.associateBy { it })
+
+    private fun interceptors(section: Section): InterceptorsConfig {
+        val logging =
+            section.section("logging", loggingKeys)?.takeIf { it.boolean("enabled") != false }?.let {
+                LoggingConfig(
+                    level = it.choice("level", levels) ?: Level.INFO,
+                    logRequest = it.boolean("log-request") ?: true,
+                    logResponse = it.boolean("log-response") ?: true,
+                )
+            }
+        val auth =
+            section.section("auth", authKeys)?.takeIf { it.boolean("enabled") != false }?.let {
+                val token = it.string("token")
+                it.require(!token.isNullOrEmpty(), "token", "no token (expected: the token to send, for example \${API_TOKEN})")
+                AuthConfig(token!!, it.nonBlank("header-name") ?: "Authorization", it.string("prefix") ?: "Bearer ")
+            }
+        val metrics = section.section("metrics", metricsKeys)?.let { it.boolean("enabled") != false } ?: false
+        return InterceptorsConfig(logging, auth, metrics)
+    }
+
+    private fun service(
+        name: String,
+        section: Section,
+    ): ServiceConfig =
+        ServiceConfig(
+            lbType = strategy(section),
+            connectionTimeout = section.duration("connection-timeout"),
+            readTimeout = section.duration("read-timeout"),
+            requestTimeout = section.duration("request-timeout"),
+            instances = section.sectionList("instances", instanceKeys) { instance(name, it) },
+        )
+
+    private fun instance(
+        serviceName: String,
+        section: Section,
+    ): ServiceInstance {
+        val host = section.nonBlank("host")
+        section.require(host != null, null, "no host (expected: host: 127.0.0.1)")
+        val port = section.int("port", 1..65535)
+        section.require(port != null, null, "no port (expected: port: 8080)")
+        return ServiceInstance(
+            serviceName = serviceName,
+            host = host!!,
+            port = port!!,
+            instanceId = section.nonBlank("instance-id") ?: "$host:$port",
+            secure = section.boolean("secure") ?: false,
+            weight = section.double("weight", 0.0) ?: 1.0,
+            healthy = section.boolean("healthy") ?: true,
+            cluster = section.nonBlank("cluster") ?: ServiceInstance.DEFAULT_CLUSTER,
+            metadata = section.stringMap("metadata"),
+        )
+    }
+
+    private fun nacos(section: Section): NacosConfig {
+        val serverAddr = section.string("server-addr")
+        section.require(!serverAddr.isNullOrBlank(), null, "no server-addr (expected: server-addr: host:8848, or several comma-separated)")
+        serverAddr!!.split(',').map { it.trim() }.forEach { address ->
+            val port = address.substringAfterLast(':', "8848").toIntOrNull()
+            val host = if (address.contains(':')) address.substringBeforeLast(':') else address
+            section.require(
+                host.isNotBlank() && port != null && port in 1..65535,
+                "server-addr",
+                "'$address' is not an address (expected: host:port, such as 127.0.0.1:8848)",
+            )
+        }
+        return NacosConfig(
+            serverAddr = serverAddr,
+            namespace = section.string("namespace") ?: "",
+            cluster = section.nonBlank("cluster") ?: "DEFAULT",
+            group = section.nonBlank("group") ?: "DEFAULT_GROUP",
+            ip = section.nonBlank("ip"),
+            port = section.int("port", 1..65535),
+            appName = section.nonBlank("app-name"),
+            username = section.string("username"),
+            password = section.string("password"),
+            weight = section.double("weight", 0.0) ?: 1.0,
+            ephemeral = section.boolean("ephemeral") ?: true,
+            metadata = section.stringMap("metadata"),
+        )
+    }
+}

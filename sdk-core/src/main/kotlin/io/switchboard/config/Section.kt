@@ -1,0 +1,229 @@
+package io.switchboard.config
+
+import io.switchboard.ConfigurationException
+import io.switchboard.interceptor.LoggingInterceptor
+import io.switchboard.internal.levenshtein
+import java.time.Duration
+import java.time.format.DateTimeParseException
+
+/**
+ * Reads one map of the configuration tree with precise errors: each names the file, line, column,
+ * key path, value (masked for secrets) and what was expected. Keys it does not know are reported with
+ * the nearest known key.
+ */
+internal class Section(
+    private val node: ConfigNode.MapNode,
+    val path: String,
+    known: Collection<String>,
+) {
+    init {
+        node.entries.forEach { (key, value) ->
+            if (key !in known) {
+                val nearest = known.minByOrNull { levenshtein(it, key) }?.takeIf { levenshtein(it, key) <= maxOf(2, key.length / 3) }
+                throw ConfigurationException(
+                    "${value.first}: ${join(path, key)} is not a known key" +
+                        (nearest?.let { " (did you mean '$it'?)" } ?: " (known keys: ${known.joinToString(", ")})"),
+                )
+            }
+        }
+    }
+
+    val origin: Origin get() = node.origin
+
+    fun keys(): Set<String> = node.entries.keys
+
+    private fun raw(key: String): ConfigNode? = node.entries[key]?.second?.takeUnless { it is ConfigNode.Null }
+
+    private fun scalar(
+        key: String,
+        expected: String,
+    ): ConfigNode.Scalar? =
+        when (val value = raw(key)) {
+            null -> null
+            is ConfigNode.Scalar -> value
+            else -> throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: $expected)")
+        }
+
+    fun fail(
+        key: String,
+        value: ConfigNode.Scalar,
+        expected: String,
+    ): Nothing = throw ConfigurationException("${value.origin}: ${join(path, key)}: '${display(key, value.value)}' (expected: $expected)")
+
+    fun string(key: String): String? = scalar(key, "a text value")?.value
+
+    fun nonBlank(key: String): String? {
+        val value = scalar(key, "a non-blank text value") ?: return null
+        if (value.value.isBlank()) fail(key, value, "a non-blank text value")
+        return value.value
+    }
+
+    fun int(
+        key: String,
+        range: IntRange,
+    ): Int? {
+        val expected = "a whole number from ${range.first} to ${range.last}"
+        val value = scalar(key, expected) ?: return null
+        val number = value.value.trim().toIntOrNull() ?: fail(key, value, expected)
+        if (number !in range) fail(key, value, expected)
+        return number
+    }
+
+    fun double(
+        key: String,
+        min: Double,
+    ): Double? {
+        val expected = "a number >= $min"
+        val value = scalar(key, expected) ?: return null
+        val number =
+            value.value
+                .trim()
+                .toDoubleOrNull()
+                ?.takeIf { it.isFinite() } ?: fail(key, value, expected)
+        if (number < min) fail(key, value, expected)
+        return number
+    }
+
+    fun boolean(key: String): Boolean? {
+        val value = scalar(key, "true or false") ?: return null
+        return when (value.value.trim().lowercase()) {
+            "true", "yes", "on" -> true
+            "false", "no", "off" -> false
+            else -> fail(key, value, "true or false")
+        }
+    }
+
+    /** A duration: a number of seconds (6, 1.5) or a number with a unit (500ms, 2s, 1m), or ISO-8601 (PT2S); above zero. */
+    fun duration(key: String): Duration? {
+        val expected = "a duration above zero, such as 6 (seconds), 1.5, 500ms, 2s or 1m"
+        val value = scalar(key, expected) ?: return null
+        val duration = parseDuration(value.value.trim()) ?: fail(key, value, expected)
+        if (duration.isNegative || duration.isZero) fail(key, value, expected)
+        return duration
+    }
+
+    fun <T> choice(
+        key: String,
+        choices: Map<String, T>,
+    ): T? {
+        val expected = "one of ${choices.keys.joinToString(", ")}"
+        val value = scalar(key, expected) ?: return null
+        return choices[value.value.trim().lowercase()] ?: fail(key, value, expected)
+    }
+
+    fun section(
+        key: String,
+        known: Collection<String>,
+    ): Section? =
+        when (val value = raw(key)) {
+            null -> null
+            is ConfigNode.MapNode -> Section(value, join(path, key), known)
+            else -> throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: a map of keys)")
+        }
+
+    /** A map whose keys are names chosen by the user (such as service names); each value is read by [read]. */
+    fun <T> namedSections(
+        key: String,
+        known: Collection<String>,
+        read: (String, Section) -> T,
+    ): Map<String, T> {
+        val value = raw(key) ?: return emptyMap()
+        if (value !is ConfigNode.MapNode) {
+            throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: a map of names)")
+        }
+        val prefix = join(path, key)
+        return value.entries.entries.associateTo(LinkedHashMap()) { (name, entry) ->
+            val child = entry.second
+            val section =
+                when (child) {
+                    is ConfigNode.MapNode -> Section(child, join(prefix, name), known)
+
+                    is ConfigNode.Null -> Section(ConfigNode.MapNode(LinkedHashMap(), child.origin), join(prefix, name), known)
+
+                    else -> throw ConfigurationException(
+                        "${child.origin}: ${join(prefix, name)}: a ${kind(child)} (expected: a map of keys)",
+                    )
+                }
+            name to read(name, section)
+        }
+    }
+
+    /** A list of maps, each read by [read]. */
+    fun <T> sectionList(
+        key: String,
+        known: Collection<String>,
+        read: (Section) -> T,
+    ): List<T> {
+        val value = raw(key) ?: return emptyList()
+        if (value !is ConfigNode.ListNode) {
+            throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: a list)")
+        }
+        return value.items.mapIndexed { i, item ->
+            if (item !is ConfigNode.MapNode) {
+                throw ConfigurationException("${item.origin}: ${join(path, key)}[$i]: a ${kind(item)} (expected: a map of keys)")
+            }
+            read(Section(item, "${join(path, key)}[$i]", known))
+        }
+    }
+
+    /** A map of text values. */
+    fun stringMap(key: String): Map<String, String> {
+        val value = raw(key) ?: return emptyMap()
+        if (value !is ConfigNode.MapNode) {
+            throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: a map of text values)")
+        }
+        return value.entries.entries.associateTo(LinkedHashMap()) { (k, v) ->
+            val scalar =
+                v.second as? ConfigNode.Scalar
+                    ?: throw ConfigurationException(
+                        "${v.second.origin}: ${join(join(path, key), k)}: a ${kind(v.second)} (expected: a text value)",
+                    )
+            k to scalar.value
+        }
+    }
+
+    /** Throws unless [condition], naming [key] (or the section itself) and [problem]. */
+    fun require(
+        condition: Boolean,
+        key: String?,
+        problem: String,
+    ) {
+        if (condition) return
+        val at = key?.let { node.entries[it]?.first } ?: origin
+        throw ConfigurationException("$at: ${if (key == null) path else join(path, key)}: $problem")
+    }
+
+    private fun kind(node: ConfigNode): String =
+        when (node) {
+            is ConfigNode.MapNode -> "map"
+            is ConfigNode.ListNode -> "list"
+            is ConfigNode.Scalar -> "text value"
+            is ConfigNode.Null -> "null"
+        }
+
+    private fun display(
+        key: String,
+        value: String,
+    ): String = if (LoggingInterceptor.isSensitive(key)) "***" else value
+}
+
+internal fun parseDuration(text: String): Duration? {
+    text.toDoubleOrNull()?.let { seconds -> return if (seconds.isFinite()) Duration.ofNanos((seconds * 1e9).toLong()) else null }
+    if (text.startsWith("P", ignoreCase = true)) {
+        return try {
+            Duration.parse(text)
+        } catch (_: DateTimeParseException) {
+            null
+        }
+    }
+    val match = Regex("""^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$""", RegexOption.IGNORE_CASE).matchEntire(text) ?: return null
+    val amount = match.groupValues[1].toDouble()
+    val nanosPerUnit =
+        when (match.groupValues[2].lowercase()) {
+            "ms" -> 1e6
+            "s" -> 1e9
+            "m" -> 60e9
+            else -> 3600e9
+        }
+    return Duration.ofNanos((amount * nanosPerUnit).toLong())
+}

@@ -1,0 +1,225 @@
+package io.switchboard.config
+
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldNotContain
+import io.switchboard.ConfigurationException
+import io.switchboard.HttpEngine
+import io.switchboard.ServiceInstance
+import org.slf4j.event.Level
+import java.nio.file.Files
+import java.nio.file.Path
+import java.time.Duration
+
+private fun dir(vararg files: Pair<String, String>): Path {
+    val dir = Files.createTempDirectory("switchboard-config")
+    files.forEach { (name, text) -> Files.writeString(dir.resolve(name), text.trimIndent() + "\n") }
+    return dir
+}
+
+private fun loader(
+    env: Map<String, String> = emptyMap(),
+    props: Map<String, String> = emptyMap(),
+) = ConfigLoader(env) { props[it] }
+
+private fun failure(
+    vararg files: Pair<String, String>,
+    env: Map<String, String> = emptyMap(),
+    profiles: Array<String> = emptyArray(),
+): String = shouldThrow<ConfigurationException> { loader(env).load(dir(*files), *profiles) }.message!!
+
+class ConfigLoaderTest :
+    FunSpec({
+        val base =
+            "application.yaml" to
+                """
+                service-caller:
+                  lb-type: round_robin
+                  connection-timeout: 6
+                  read-timeout: 6
+                  connection-pool-size: 100
+                  services:
+                    orders:
+                      lb-type: weight_random
+                      request-timeout: 2s
+                      instances:
+                        - host: 127.0.0.1
+                          port: 8081
+                        - host: 127.0.0.1
+                          port: 8082
+                          weight: 3
+                my-app:
+                  anything: goes
+                """
+
+        test("the seed's example file loads as it is written") {
+            val config = loader().load(Path.of(javaClass.getResource("/seed/application.yaml")!!.toURI()).parent)
+            val caller = config.serviceCaller
+            caller.lbType shouldBe "round_robin"
+            caller.connectionTimeout shouldBe Duration.ofSeconds(6)
+            caller.readTimeout shouldBe Duration.ofSeconds(6)
+            caller.connectionPoolSize shouldBe 100
+            val nacos = config.appRegistry!!.nacos!!
+            nacos.serverAddr shouldBe "192.168.30.36:9090"
+            nacos.namespace shouldBe "dev"
+            nacos.cluster shouldBe "DEFAULT"
+            nacos.group shouldBe "DEFAULT_GROUP"
+            nacos.ip shouldBe "127.0.0.1"
+            nacos.port shouldBe 9999
+            nacos.appName shouldBe "my-app"
+            nacos.username shouldBe "nacos"
+            nacos.password shouldBe "Y789uioJKL"
+            nacos.weight shouldBe 1.0
+            config.toString() shouldNotContain "Y789uioJKL"
+            nacos.toString() shouldContain "password=***"
+        }
+
+        test("a profile file merges over application.yaml: maps key by key, lists replaced") {
+            val dev =
+                "application-dev.yaml" to
+                    """
+                    service-caller:
+                      connection-timeout: 500ms
+                      services:
+                        orders:
+                          instances:
+                            - host: 127.0.0.1
+                              port: 9090
+                    """
+            val config = loader().load(dir(base, dev), "dev")
+            config.profiles shouldBe listOf("dev")
+            config.sources.map { Path.of(it).fileName.toString() } shouldBe listOf("application.yaml", "application-dev.yaml")
+            config.serviceCaller.connectionTimeout shouldBe Duration.ofMillis(500)
+            config.serviceCaller.readTimeout shouldBe Duration.ofSeconds(6)
+            val orders = config.serviceCaller.services["orders"]!!
+            orders.lbType shouldBe "weight_random"
+            orders.requestTimeout shouldBe Duration.ofSeconds(2)
+            orders.instances shouldBe listOf(ServiceInstance("orders", "127.0.0.1", 9090))
+        }
+
+        test("later profiles win over earlier ones; the active profiles come from the system property, then the environment") {
+            val a = "application-a.yaml" to "service-caller:\n  read-timeout: 1\n  connection-pool-size: 5"
+            val b = "application-b.yaml" to "service-caller:\n  read-timeout: 2"
+            val files = dir(base, a, b)
+            loader().load(files, "a", "b").serviceCaller.readTimeout shouldBe Duration.ofSeconds(2)
+            loader().load(files, "b", "a").serviceCaller.readTimeout shouldBe Duration.ofSeconds(1)
+            loader(env = mapOf(ConfigLoader.PROFILES_ENV to "a")).load(files).serviceCaller.connectionPoolSize shouldBe 5
+            val both = loader(env = mapOf(ConfigLoader.PROFILES_ENV to "a"), props = mapOf(ConfigLoader.PROFILES_PROPERTY to "b"))
+            both.load(files).profiles shouldBe listOf("b")
+            loader().load(files).profiles shouldBe emptyList()
+        }
+
+        test("\${VAR} and \${VAR:default} expand from system properties, then environment variables, then the default") {
+            val text =
+                """
+                service-caller:
+                  lb-type: ${'$'}{LB:random}
+                  connection-pool-size: ${'$'}{POOL}
+                  interceptors:
+                    auth:
+                      token: "${'$'}{TOKEN}"
+                      prefix: "$${'$'}{literal} "
+                """
+            val env = mapOf("POOL" to "7", "TOKEN" to "from-env")
+            val fromEnv = loader(env).parse(text.trimIndent())
+            fromEnv.serviceCaller.lbType shouldBe "random"
+            fromEnv.serviceCaller.connectionPoolSize shouldBe 7
+            fromEnv.serviceCaller.interceptors.auth!!
+                .token shouldBe "from-env"
+            fromEnv.serviceCaller.interceptors.auth!!
+                .prefix shouldBe "${'$'}{literal} "
+            val fromProps = loader(env, mapOf("TOKEN" to "from-property", "LB" to "weight_random")).parse(text.trimIndent())
+            fromProps.serviceCaller.interceptors.auth!!
+                .token shouldBe "from-property"
+            fromProps.serviceCaller.lbType shouldBe "weight_random"
+            fromProps.toString() shouldNotContain "from-property"
+        }
+
+        test("the interceptor and engine settings are read") {
+            val config =
+                loader().parse(
+                    """
+                    service-caller:
+                      engine: cio
+                      keep-alive: 1m
+                      request-timeout: PT3S
+                      interceptors:
+                        logging: { level: debug, log-request: false }
+                        metrics: { enabled: true }
+                    """.trimIndent(),
+                )
+            config.serviceCaller.engine shouldBe HttpEngine.CIO
+            config.serviceCaller.keepAlive shouldBe Duration.ofMinutes(1)
+            config.serviceCaller.requestTimeout shouldBe Duration.ofSeconds(3)
+            config.serviceCaller.interceptors shouldBe InterceptorsConfig(LoggingConfig(Level.DEBUG, logRequest = false), null, true)
+        }
+
+        test("an unknown strategy names the file, line, key, value and the valid names") {
+            failure("application.yaml" to "service-caller:\n  lb-type: fastest") shouldContain
+                "application.yaml:2:12: service-caller.lb-type: 'fastest' (expected: one of round_robin, random, weight_round_robin, weight_random)"
+        }
+
+        test("negative and non-numeric timeouts are refused") {
+            failure("application.yaml" to "service-caller:\n  connection-timeout: -3") shouldContain
+                "service-caller.connection-timeout: '-3' (expected: a duration above zero, such as 6 (seconds), 1.5, 500ms, 2s or 1m)"
+            failure("application.yaml" to "service-caller:\n  read-timeout: soon") shouldContain "service-caller.read-timeout: 'soon'"
+        }
+
+        test("a port out of range is refused, in the registry and in static instances") {
+            failure("application.yaml" to "app-registry:\n  nacos:\n    server-addr: 127.0.0.1:8848\n    port: 70000") shouldContain
+                "application.yaml:4:11: app-registry.nacos.port: '70000' (expected: a whole number from 1 to 65535)"
+            failure(
+                "application.yaml" to "service-caller:\n  services:\n    x:\n      instances:\n        - host: h\n          port: 0",
+            ) shouldContain
+                "service-caller.services.x.instances[0].port: '0'"
+        }
+
+        test("a nacos section without server-addr is refused") {
+            failure("application.yaml" to "app-registry:\n  nacos:\n    namespace: dev") shouldContain
+                "application.yaml:3:5: app-registry.nacos: no server-addr (expected: server-addr: host:8848, or several comma-separated)"
+            failure("application.yaml" to "app-registry:\n  nacos:\n    server-addr: 'host:port'") shouldContain
+                "'host:port' is not an address"
+        }
+
+        test("a variable with no value and no default names the key and the variable") {
+            failure(
+                "application.yaml" to "app-registry:\n  nacos:\n    server-addr: h:8848\n    password: \${NACOS_PASSWORD}",
+            ) shouldContain
+                "application.yaml:4:15: app-registry.nacos.password: \${NACOS_PASSWORD} has no value"
+        }
+
+        test("a profile file that does not parse names its line and column") {
+            val message =
+                failure(base, "application-bad.yaml" to "service-caller:\n  read-timeout: [1, 2\n  x: y", profiles = arrayOf("bad"))
+            message shouldContain "application-bad.yaml:"
+            message shouldContain "does not parse as YAML"
+            Regex("""application-bad\.yaml:\d+:\d+""").containsMatchIn(message) shouldBe true
+        }
+
+        test("a misspelled key is reported with the nearest known key") {
+            failure("application.yaml" to "service-caller:\n  conection-timeout: 5") shouldContain
+                "service-caller.conection-timeout is not a known key (did you mean 'connection-timeout'?)"
+            failure("application.yaml" to "service-caler:\n  lb-type: random") shouldContain
+                "service-caler is not a known key (did you mean 'service-caller'?)"
+            failure("application.yaml" to "app-registry:\n  nacos:\n    server-addr: h:1\n    app_name: x") shouldContain
+                "did you mean 'app-name'?"
+        }
+
+        test("a secret in a bad value is never printed") {
+            val message =
+                failure("application.yaml" to "service-caller:\n  interceptors:\n    auth:\n      token: abc\n      header-name: ''")
+            message shouldContain "header-name"
+            message shouldNotContain "abc"
+            failure(
+                "application.yaml" to
+                    "service-caller:\n  services:\n    s:\n      instances:\n        - host: h\n          port: 1\n          metadata: { password: [x] }",
+            ) shouldContain
+                "metadata.password"
+        }
+
+        test("a missing application.yaml is reported") {
+            failure("other.yaml" to "a: b") shouldContain "no application.yaml or application.yml in"
+        }
+    })
