@@ -2,7 +2,9 @@ package io.switchboard
 
 import io.switchboard.balancer.LoadBalancer
 import io.switchboard.discovery.InMemoryRegistry
+import io.switchboard.discovery.RegistryConnection
 import io.switchboard.discovery.ServiceDiscovery
+import io.switchboard.discovery.ServiceRegistry
 import io.switchboard.interceptor.Interceptor
 import io.switchboard.interceptor.JavaInterceptor
 import io.switchboard.internal.CallPipeline
@@ -13,8 +15,11 @@ import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.future.future
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import java.time.Duration
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
@@ -33,12 +38,19 @@ import java.util.concurrent.atomic.AtomicBoolean
  */
 public class ServiceManager internal constructor(
     builder: ServiceManagerBuilder,
+    private val connection: RegistryConnection?,
 ) : AutoCloseable {
     /** The manager's embedded registry; it holds the static instance lists and can register more at run time. */
     public val embeddedRegistry: InMemoryRegistry = InMemoryRegistry()
 
     /** Where instances are looked up. */
-    public val discovery: ServiceDiscovery = builder.resolveDiscovery(embeddedRegistry)
+    public val discovery: ServiceDiscovery = builder.resolveDiscovery(embeddedRegistry, connection)
+
+    /** The application's own instance, registered while the manager is open; null when it registers nothing. */
+    public val selfInstance: ServiceInstance? = builder.selfInstance ?: connection?.self
+
+    private val selfRegistry: ServiceRegistry? = builder.selfRegistry ?: connection?.registry?.takeIf { connection.self != null }
+    private val registrationTimeout = builder.registrationTimeout
 
     /** How long establishing a connection may take. */
     public val connectTimeout: Duration = builder.connectTimeout
@@ -73,6 +85,29 @@ public class ServiceManager internal constructor(
     private val pipeline = CallPipeline(client, discovery, ::balancerFor, serviceSettings, chain, codec, settings)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard"))
     private val closed = AtomicBoolean(false)
+
+    init {
+        val self = selfInstance
+        if (self != null && selfRegistry != null) {
+            try {
+                blockingWithTimeout("registering $self") { selfRegistry.register(self) }
+            } catch (e: Throwable) {
+                client.close()
+                throw e
+            }
+        }
+    }
+
+    private fun blockingWithTimeout(
+        what: String,
+        block: suspend () -> Unit,
+    ) {
+        try {
+            runBlocking(Dispatchers.IO) { withTimeout(registrationTimeout.toMillis()) { block() } }
+        } catch (e: TimeoutCancellationException) {
+            throw SwitchboardException("$what took longer than ${registrationTimeout.toMillis()} ms (is the registry reachable?)", e)
+        }
+    }
 
     private fun balancerFor(serviceName: String): LoadBalancer =
         balancers.computeIfAbsent(serviceName) { (serviceSettings[it]?.loadBalancer ?: defaultBalancer).create(it) }
@@ -410,9 +445,18 @@ public class ServiceManager internal constructor(
      */
     override fun close() {
         if (!closed.compareAndSet(false, true)) return
+        val self = selfInstance
+        if (self != null && selfRegistry != null) {
+            try {
+                blockingWithTimeout("deregistering $self") { selfRegistry.deregister(self) }
+            } catch (e: Exception) {
+                log.warn("Could not deregister {}: {}", self, e.toString())
+            }
+        }
         scope.cancel()
         client.close()
         embeddedRegistry.close()
+        connection?.close()
     }
 
     private fun ensureOpen() {
@@ -428,6 +472,7 @@ public class ServiceManager internal constructor(
         public fun builder(): ServiceManagerBuilder = ServiceManagerBuilder()
 
         private val NO_BODY = BodyType.of(Unit::class.java)
+        private val log = org.slf4j.LoggerFactory.getLogger(ServiceManager::class.java)
     }
 }
 

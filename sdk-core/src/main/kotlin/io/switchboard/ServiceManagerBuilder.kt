@@ -5,10 +5,14 @@ import io.switchboard.balancer.LoadBalancers
 import io.switchboard.codec.Codec
 import io.switchboard.codec.JsonCodec
 import io.switchboard.discovery.InMemoryRegistry
+import io.switchboard.discovery.RegistryConnection
+import io.switchboard.discovery.RegistryProvider
 import io.switchboard.discovery.ServiceDiscovery
+import io.switchboard.discovery.ServiceRegistry
 import io.switchboard.interceptor.Interceptor
 import io.switchboard.interceptor.JavaInterceptor
 import java.time.Duration
+import java.util.ServiceLoader
 import kotlin.time.toJavaDuration
 
 /**
@@ -31,6 +35,9 @@ public class ServiceManagerBuilder internal constructor() {
     internal var connectionPoolSize: Int = 100
     internal var keepAlive: Duration = Duration.ofMinutes(5)
     internal var registryConfig: io.switchboard.config.AppRegistryConfig? = null
+    internal var selfRegistry: ServiceRegistry? = null
+    internal var selfInstance: ServiceInstance? = null
+    internal var registrationTimeout: Duration = Duration.ofSeconds(10)
 
     /**
      * Where instances are looked up; the manager's own embedded registry when not set. The manager does
@@ -57,6 +64,26 @@ public class ServiceManagerBuilder internal constructor() {
         serviceName: String,
         vararg instances: ServiceInstance,
     ): ServiceManagerBuilder = staticInstances(serviceName, instances.toList())
+
+    /**
+     * Registers [self] in [registry] when the manager is built, and deregisters it when the manager is
+     * closed (before anything else closes), as aio-service-caller's manager does.
+     */
+    public fun registerSelf(
+        registry: ServiceRegistry,
+        self: ServiceInstance,
+    ): ServiceManagerBuilder =
+        apply {
+            selfRegistry = registry
+            selfInstance = self
+        }
+
+    /** How long registering and deregistering the application may take; 10 s by default. */
+    public fun registrationTimeout(timeout: Duration): ServiceManagerBuilder =
+        apply {
+            registrationTimeout =
+                positive("registrationTimeout", timeout)
+        }
 
     /** The strategy of every service without its own: one of [LoadBalancers.names]. */
     public fun loadBalancer(name: String): ServiceManagerBuilder = apply { defaultBalancer = LoadBalancers.factory(name) }
@@ -156,19 +183,33 @@ public class ServiceManagerBuilder internal constructor() {
      * on the classpath and no [discovery] was given.
      */
     public fun build(): ServiceManager {
-        val nacos = registryConfig?.nacos
-        if (nacos != null && discovery == null) {
-            throw ConfigurationException(
+        val connection = connectConfiguredRegistry()
+        try {
+            return ServiceManager(this, connection)
+        } catch (e: Throwable) {
+            connection?.close()
+            throw e
+        }
+    }
+
+    private fun connectConfiguredRegistry(): RegistryConnection? {
+        val config = registryConfig ?: return null
+        val nacos = config.nacos ?: return null
+        if (discovery != null) return null
+        val providers = ServiceLoader.load(RegistryProvider::class.java, ServiceManagerBuilder::class.java.classLoader)
+        return providers.firstNotNullOfOrNull { it.connect(config) }
+            ?: throw ConfigurationException(
                 "app-registry.nacos is configured (server-addr ${nacos.serverAddr}) but no registry adapter is on the classpath " +
                     "(expected: add io.switchboard:sdk-registry, or remove app-registry.nacos to use the embedded registry)",
             )
-        }
-        return ServiceManager(this)
     }
 
-    internal fun resolveDiscovery(embedded: InMemoryRegistry): ServiceDiscovery {
+    internal fun resolveDiscovery(
+        embedded: InMemoryRegistry,
+        connection: RegistryConnection?,
+    ): ServiceDiscovery {
         staticInstances.forEach { (name, list) -> embedded.replace(name, list) }
-        val external = discovery ?: return embedded
+        val external = discovery ?: connection?.discovery ?: return embedded
         return if (staticInstances.isEmpty()) external else io.switchboard.discovery.CompositeDiscovery(listOf(embedded, external))
     }
 

@@ -44,6 +44,7 @@ internal object ConfigBinder {
             "weight",
             "ephemeral",
             "metadata",
+            "empty-push-protection",
         )
     private val engines = mapOf("okhttp" to HttpEngine.OKHTTP, "cio" to HttpEngine.CIO)
     private val levels = Level.entries.associateBy { it.name.lowercase() }
@@ -175,6 +176,7 @@ internal object ConfigBinder {
             weight = section.double("weight", 0.0) ?: 1.0,
             ephemeral = section.boolean("ephemeral") ?: true,
             metadata = section.stringMap("metadata"),
+            emptyPushProtection = section.boolean("empty-push-protection") ?: true,
         )
     }
 }

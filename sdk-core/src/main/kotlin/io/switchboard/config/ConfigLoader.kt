@@ -55,6 +55,7 @@ public class ConfigLoader
             }
 
         /** Parses one YAML document, named [name] in errors, with no profiles. */
+        @JvmOverloads
         public fun parse(
             yaml: String,
             name: String = "application.yaml",

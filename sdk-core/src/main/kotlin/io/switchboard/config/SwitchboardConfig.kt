@@ -87,17 +87,19 @@ public class SwitchboardConfig internal constructor(
  * @property interceptors `interceptors`: which built-in interceptors are on.
  * @property services `services`: per-service settings and static instances.
  */
-public data class ServiceCallerConfig(
-    public val lbType: String = "round_robin",
-    public val connectionTimeout: Duration = Duration.ofSeconds(6),
-    public val readTimeout: Duration = Duration.ofSeconds(30),
-    public val requestTimeout: Duration? = null,
-    public val connectionPoolSize: Int = 100,
-    public val keepAlive: Duration = Duration.ofMinutes(5),
-    public val engine: HttpEngine = HttpEngine.OKHTTP,
-    public val interceptors: InterceptorsConfig = InterceptorsConfig(),
-    public val services: Map<String, ServiceConfig> = emptyMap(),
-)
+public data class ServiceCallerConfig
+    @JvmOverloads
+    constructor(
+        public val lbType: String = "round_robin",
+        public val connectionTimeout: Duration = Duration.ofSeconds(6),
+        public val readTimeout: Duration = Duration.ofSeconds(30),
+        public val requestTimeout: Duration? = null,
+        public val connectionPoolSize: Int = 100,
+        public val keepAlive: Duration = Duration.ofMinutes(5),
+        public val engine: HttpEngine = HttpEngine.OKHTTP,
+        public val interceptors: InterceptorsConfig = InterceptorsConfig(),
+        public val services: Map<String, ServiceConfig> = emptyMap(),
+    )
 
 /**
  * `service-caller.interceptors`: the built-in interceptors to install.
@@ -106,11 +108,13 @@ public data class ServiceCallerConfig(
  * @property auth the auth interceptor's settings, or null when off.
  * @property metrics whether the metrics interceptor is on.
  */
-public data class InterceptorsConfig(
-    public val logging: LoggingConfig? = null,
-    public val auth: AuthConfig? = null,
-    public val metrics: Boolean = false,
-)
+public data class InterceptorsConfig
+    @JvmOverloads
+    constructor(
+        public val logging: LoggingConfig? = null,
+        public val auth: AuthConfig? = null,
+        public val metrics: Boolean = false,
+    )
 
 /**
  * `service-caller.interceptors.logging`.
@@ -119,11 +123,13 @@ public data class InterceptorsConfig(
  * @property logRequest `log-request`.
  * @property logResponse `log-response`.
  */
-public data class LoggingConfig(
-    public val level: Level = Level.INFO,
-    public val logRequest: Boolean = true,
-    public val logResponse: Boolean = true,
-)
+public data class LoggingConfig
+    @JvmOverloads
+    constructor(
+        public val level: Level = Level.INFO,
+        public val logRequest: Boolean = true,
+        public val logResponse: Boolean = true,
+    )
 
 /**
  * `service-caller.interceptors.auth`. The token never appears in [toString].
@@ -132,13 +138,15 @@ public data class LoggingConfig(
  * @property headerName `header-name`.
  * @property prefix `prefix`, put before the token.
  */
-public class AuthConfig(
-    public val token: String,
-    public val headerName: String = "Authorization",
-    public val prefix: String = "Bearer ",
-) {
-    override fun toString(): String = "AuthConfig(headerName=$headerName, prefix='$prefix', token=***)"
-}
+public class AuthConfig
+    @JvmOverloads
+    constructor(
+        public val token: String,
+        public val headerName: String = "Authorization",
+        public val prefix: String = "Bearer ",
+    ) {
+        override fun toString(): String = "AuthConfig(headerName=$headerName, prefix='$prefix', token=***)"
+    }
 
 /**
  * `service-caller.services.<name>`: settings of one service, replacing the manager's.
@@ -149,13 +157,15 @@ public class AuthConfig(
  * @property requestTimeout the service's request timeout, or null.
  * @property instances static instances for the embedded registry.
  */
-public data class ServiceConfig(
-    public val lbType: String? = null,
-    public val connectionTimeout: Duration? = null,
-    public val readTimeout: Duration? = null,
-    public val requestTimeout: Duration? = null,
-    public val instances: List<ServiceInstance> = emptyList(),
-)
+public data class ServiceConfig
+    @JvmOverloads
+    constructor(
+        public val lbType: String? = null,
+        public val connectionTimeout: Duration? = null,
+        public val readTimeout: Duration? = null,
+        public val requestTimeout: Duration? = null,
+        public val instances: List<ServiceInstance> = emptyList(),
+    )
 
 /**
  * The `app-registry` section.
@@ -182,22 +192,27 @@ public data class AppRegistryConfig(
  * @property weight the weight of this application's instance.
  * @property ephemeral whether the instance is ephemeral (kept alive by the client).
  * @property metadata metadata advertised with the instance.
+ * @property emptyPushProtection whether an empty instance list pushed for a service that had
+ *   instances is held back (the last good list keeps serving, with a warning) instead of applied.
  */
-public class NacosConfig(
-    public val serverAddr: String,
-    public val namespace: String = "",
-    public val cluster: String = "DEFAULT",
-    public val group: String = "DEFAULT_GROUP",
-    public val ip: String? = null,
-    public val port: Int? = null,
-    public val appName: String? = null,
-    public val username: String? = null,
-    public val password: String? = null,
-    public val weight: Double = 1.0,
-    public val ephemeral: Boolean = true,
-    public val metadata: Map<String, String> = emptyMap(),
-) {
-    override fun toString(): String =
-        "NacosConfig(serverAddr=$serverAddr, namespace=$namespace, cluster=$cluster, group=$group, ip=$ip, port=$port, " +
-            "appName=$appName, username=$username, password=${if (password == null) "null" else "***"}, weight=$weight, ephemeral=$ephemeral)"
-}
+public class NacosConfig
+    @JvmOverloads
+    constructor(
+        public val serverAddr: String,
+        public val namespace: String = "",
+        public val cluster: String = "DEFAULT",
+        public val group: String = "DEFAULT_GROUP",
+        public val ip: String? = null,
+        public val port: Int? = null,
+        public val appName: String? = null,
+        public val username: String? = null,
+        public val password: String? = null,
+        public val weight: Double = 1.0,
+        public val ephemeral: Boolean = true,
+        public val metadata: Map<String, String> = emptyMap(),
+        public val emptyPushProtection: Boolean = true,
+    ) {
+        override fun toString(): String =
+            "NacosConfig(serverAddr=$serverAddr, namespace=$namespace, cluster=$cluster, group=$group, ip=$ip, port=$port, " +
+                "appName=$appName, username=$username, password=${if (password == null) "null" else "***"}, weight=$weight, ephemeral=$ephemeral)"
+    }

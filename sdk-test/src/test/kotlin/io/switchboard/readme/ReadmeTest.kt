@@ -4,6 +4,8 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.switchboard.config.ConfigLoader
+import io.switchboard.registry.nacos.NacosRegistry
+import io.switchboard.test.NacosServer
 import io.switchboard.test.TestHttpServer
 import java.nio.file.Files
 import java.nio.file.Path
@@ -55,6 +57,21 @@ class ReadmeTest :
                 JavaConfiguredManager.managerFromConfig(folder).use { it.connectionPoolSize shouldBe 20 }
             } finally {
                 System.clearProperty("API_TOKEN")
+            }
+        }
+
+        test("the README's Nacos snippet is the compiled one, and registers the application") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/NacosManager.kt", "kotlin-nacos") + "\n```"
+            val nacos = NacosServer.shared()
+            val manager = nacosManager(nacos.serverAddr)
+            val registry = manager.discovery as NacosRegistry
+            try {
+                manager.selfInstance!!.serviceName shouldBe "my-app"
+                registry.snapshot("my-app").single().port shouldBe 8080
+            } finally {
+                manager.close()
+                registry.close()
             }
         }
 

@@ -1,0 +1,349 @@
+package io.switchboard.registry.nacos
+
+import com.alibaba.nacos.api.PropertyKeyConst
+import com.alibaba.nacos.api.exception.NacosException
+import com.alibaba.nacos.api.naming.NamingFactory
+import com.alibaba.nacos.api.naming.NamingService
+import com.alibaba.nacos.api.naming.listener.EventListener
+import com.alibaba.nacos.api.naming.listener.NamingEvent
+import com.alibaba.nacos.api.naming.pojo.Instance
+import io.switchboard.ConfigurationException
+import io.switchboard.ServiceInstance
+import io.switchboard.SwitchboardException
+import io.switchboard.config.NacosConfig
+import io.switchboard.discovery.InstanceListener
+import io.switchboard.discovery.ServiceDiscovery
+import io.switchboard.discovery.ServiceRegistry
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.future.future
+import kotlinx.coroutines.withContext
+import org.slf4j.LoggerFactory
+import java.time.Duration
+import java.time.Instant
+import java.util.Properties
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.CopyOnWriteArrayList
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
+
+/**
+ * Nacos as a [ServiceDiscovery] and a [ServiceRegistry], on the official `nacos-client`.
+ *
+ * Discovery is push-driven: the first call to a service subscribes to it and reads its instances once;
+ * from then on the list is kept fresh by Nacos pushes and served from memory, with no Nacos round trip
+ * on the call path. The list survives Nacos trouble: while Nacos is unreachable the last good list keeps
+ * serving, and (with [NacosConfig.emptyPushProtection], on by default) an empty push for a service that
+ * had instances is held back and logged. [status] tells how old a list is and whether a push was held back.
+ *
+ * Instances in the caller's own [NacosConfig.cluster] are preferred: when any of them is eligible, only
+ * they are offered to the load balancer. Nacos weights become [ServiceInstance.weight], so the weighted
+ * strategies honour them.
+ *
+ * Construction connects and checks the connection with a real request, so wrong credentials or an
+ * unreachable server fail here, within [startupTimeout], with a message that says which.
+ *
+ * @param config server address, namespace, group, cluster and credentials.
+ * @param startupTimeout how long the connection check may take.
+ */
+public class NacosRegistry
+    @JvmOverloads
+    constructor(
+        public val config: NacosConfig,
+        startupTimeout: Duration = Duration.ofSeconds(10),
+    ) : ServiceDiscovery,
+        ServiceRegistry {
+        private val naming: NamingService = connect(config, startupTimeout)
+        private val services = ConcurrentHashMap<String, ServiceState>()
+        private val javaScope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+
+        // a Nacos 2+ client holds one registration per service: several instances of one service go as a batch
+        private val registered = HashMap<String, MutableList<ServiceInstance>>()
+
+        override val description: String get() = "nacos ${config.serverAddr} (namespace '${config.namespace}', group ${config.group})"
+
+        /** `UP` while the client is connected to Nacos, `DOWN` otherwise. */
+        public val serverStatus: String get() = naming.serverStatus
+
+        override suspend fun instances(serviceName: String): List<ServiceInstance> {
+            services[serviceName]?.let { return it.instances }
+            return withContext(Dispatchers.IO) { state(serviceName).instances }
+        }
+
+        /** The current instances of [serviceName], without suspending (the first call for a service blocks on Nacos). */
+        public fun snapshot(serviceName: String): List<ServiceInstance> = state(serviceName).instances
+
+        /** How fresh the list of [serviceName] is; null if the service was never resolved. */
+        public fun status(serviceName: String): InstanceListStatus? =
+            services[serviceName]?.let { InstanceListStatus(serviceName, it.instances, it.updatedAt, it.heldBackSince) }
+
+        override fun subscribe(
+            serviceName: String,
+            listener: InstanceListener,
+        ): AutoCloseable {
+            val state = state(serviceName)
+            state.listeners += listener
+            return AutoCloseable { state.listeners -= listener }
+        }
+
+        override fun knownServices(): Set<String> {
+            val fromServer =
+                try {
+                    naming.getServicesOfServer(1, 500, config.group).data
+                } catch (e: NacosException) {
+                    emptyList()
+                }
+            return services.keys + fromServer
+        }
+
+        override suspend fun register(instance: ServiceInstance) {
+            withContext(Dispatchers.IO) {
+                synchronized(registered) {
+                    val mine = registered.getOrPut(instance.serviceName) { mutableListOf() }
+                    val updated = mine.filterNot { it.instanceId == instance.instanceId } + instance
+                    call("register $instance") { publish(instance.serviceName, updated, removed = null) }
+                    mine.clear()
+                    mine.addAll(updated)
+                }
+            }
+        }
+
+        override suspend fun deregister(instance: ServiceInstance) {
+            withContext(Dispatchers.IO) {
+                synchronized(registered) {
+                    val mine = registered[instance.serviceName]
+                    val updated = mine.orEmpty().filterNot { it.instanceId == instance.instanceId }
+                    call("deregister $instance") { publish(instance.serviceName, updated, removed = instance) }
+                    if (updated.isEmpty()) {
+                        registered.remove(instance.serviceName)
+                    } else {
+                        mine?.apply {
+                            clear()
+                            addAll(updated)
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Java twin of [register]. */
+        public fun registerAsync(instance: ServiceInstance): CompletableFuture<Unit> = javaScope.future { register(instance) }
+
+        /** Java twin of [deregister]. */
+        public fun deregisterAsync(instance: ServiceInstance): CompletableFuture<Unit> = javaScope.future { deregister(instance) }
+
+        /** Makes [instances] this client's registrations of [serviceName]. */
+        private fun publish(
+            serviceName: String,
+            instances: List<ServiceInstance>,
+            removed: ServiceInstance?,
+        ) {
+            when {
+                // persistent instances are registered one by one, each on its own
+                !config.ephemeral && removed != null -> naming.deregisterInstance(serviceName, config.group, toNacos(removed))
+
+                !config.ephemeral -> naming.registerInstance(serviceName, config.group, toNacos(instances.last()))
+
+                instances.isEmpty() -> naming.deregisterInstance(serviceName, config.group, toNacos(removed!!))
+
+                instances.size == 1 -> naming.registerInstance(serviceName, config.group, toNacos(instances[0]))
+
+                else -> naming.batchRegisterInstance(serviceName, config.group, instances.map(::toNacos))
+            }
+        }
+
+        /** Unsubscribes and disconnects from Nacos. */
+        override fun close() {
+            services.values.forEach { state ->
+                runCatching { naming.unsubscribe(state.name, config.group, state.listener) }
+            }
+            services.clear()
+            javaScope.cancel()
+            runCatching { naming.shutDown() }
+        }
+
+        private fun state(serviceName: String): ServiceState =
+            services[serviceName] ?: synchronized(this) {
+                services[serviceName] ?: ServiceState(serviceName).also { state ->
+                    call("list the instances of $serviceName") {
+                        state.apply(naming.getAllInstances(serviceName, config.group, emptyList(), true), initial = true)
+                        naming.subscribe(serviceName, config.group, state.listener)
+                    }
+                    services[serviceName] = state
+                }
+            }
+
+        private fun <T> call(
+            what: String,
+            block: () -> T,
+        ): T =
+            try {
+                block()
+            } catch (e: NacosException) {
+                throw SwitchboardException("Nacos at ${config.serverAddr} could not $what: ${e.errMsg ?: e.message} (code ${e.errCode})", e)
+            }
+
+        private fun toNacos(instance: ServiceInstance): Instance =
+            Instance().apply {
+                ip = instance.host
+                port = instance.port
+                weight = instance.weight
+                clusterName = if (instance.cluster == ServiceInstance.DEFAULT_CLUSTER) config.cluster else instance.cluster
+                isHealthy = instance.healthy
+                isEnabled = true
+                isEphemeral = config.ephemeral
+                serviceName = instance.serviceName
+                metadata = HashMap(instance.metadata).apply { if (instance.secure) put(SECURE, "true") }
+            }
+
+        private fun fromNacos(
+            serviceName: String,
+            instance: Instance,
+        ): ServiceInstance =
+            ServiceInstance(
+                serviceName = serviceName,
+                host = instance.ip,
+                port = instance.port,
+                instanceId = instance.instanceId ?: "${instance.ip}#${instance.port}#${instance.clusterName}",
+                secure = instance.metadata?.get(SECURE) == "true",
+                weight = instance.weight,
+                healthy = instance.isHealthy && instance.isEnabled,
+                cluster = instance.clusterName ?: ServiceInstance.DEFAULT_CLUSTER,
+                metadata = instance.metadata.orEmpty(),
+            )
+
+        /** One subscribed service: its current list, when it changed, and whether an empty push is being held back. */
+        private inner class ServiceState(
+            val name: String,
+        ) {
+            @Volatile
+            var instances: List<ServiceInstance> = emptyList()
+
+            @Volatile
+            var updatedAt: Instant = Instant.now()
+
+            @Volatile
+            var heldBackSince: Instant? = null
+
+            val listeners = CopyOnWriteArrayList<InstanceListener>()
+
+            val listener =
+                EventListener { event ->
+                    if (event is NamingEvent) apply(event.instances.orEmpty(), initial = false)
+                }
+
+            @Synchronized
+            fun apply(
+                raw: List<Instance>,
+                initial: Boolean,
+            ) {
+                val all = raw.map { fromNacos(name, it) }
+                if (all.isEmpty() && instances.isNotEmpty() && config.emptyPushProtection) {
+                    if (heldBackSince == null) heldBackSince = Instant.now()
+                    log.warn(
+                        "Nacos pushed an empty instance list for {}; keeping the last {} instance(s) from {} (empty-push-protection)",
+                        name,
+                        instances.size,
+                        updatedAt,
+                    )
+                    return
+                }
+                val sameCluster = all.filter { it.cluster == config.cluster && it.isEligible }
+                val offered = if (sameCluster.isNotEmpty() && sameCluster.size < all.size) sameCluster else all
+                if (!initial && offered == instances) return
+                instances = offered
+                updatedAt = Instant.now()
+                heldBackSince = null
+                if (!initial) log.debug("Nacos pushed {} instance(s) of {}", offered.size, name)
+                listeners.forEach { runCatching { it.onChange(name, offered) } }
+            }
+        }
+
+        private companion object {
+            private const val SECURE = "secure"
+            private val log = LoggerFactory.getLogger(NacosRegistry::class.java)
+
+            private fun connect(
+                config: NacosConfig,
+                startupTimeout: Duration,
+            ): NamingService {
+                // keep nacos-client from replacing the application's logging configuration
+                if (System.getProperty("nacos.logging.default.config.enabled") == null) {
+                    System.setProperty("nacos.logging.default.config.enabled", "false")
+                }
+                val properties =
+                    Properties().apply {
+                        put(PropertyKeyConst.SERVER_ADDR, config.serverAddr)
+                        put(PropertyKeyConst.NAMESPACE, config.namespace)
+                        put(PropertyKeyConst.CLUSTER_NAME, config.cluster)
+                        put(PropertyKeyConst.NAMING_LOAD_CACHE_AT_START, "false")
+                        config.username?.let { put(PropertyKeyConst.USERNAME, it) }
+                        config.password?.let { put(PropertyKeyConst.PASSWORD, it) }
+                    }
+                val naming =
+                    try {
+                        NamingFactory.createNamingService(properties)
+                    } catch (e: NacosException) {
+                        throw SwitchboardException("could not create a Nacos client for ${config.serverAddr}: ${e.errMsg ?: e.message}", e)
+                    }
+                val executor = Executors.newSingleThreadExecutor { Thread(it, "switchboard-nacos-check").apply { isDaemon = true } }
+                try {
+                    executor
+                        .submit<Any> {
+                            naming.getServicesOfServer(
+                                1,
+                                1,
+                                config.group,
+                            )
+                        }.get(startupTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    return naming
+                } catch (e: ExecutionException) {
+                    runCatching { naming.shutDown() }
+                    val cause = e.cause
+                    if (cause is NacosException && (cause.errCode == 401 || cause.errCode == 403)) {
+                        throw ConfigurationException(
+                            "Nacos at ${config.serverAddr} refused user '${config.username ?: ""}': ${cause.errMsg} " +
+                                "(check app-registry.nacos.username and password)",
+                            cause,
+                        )
+                    }
+                    throw SwitchboardException("Nacos at ${config.serverAddr} did not answer a naming request: ${cause?.message}", cause)
+                } catch (e: TimeoutException) {
+                    runCatching { naming.shutDown() }
+                    throw SwitchboardException(
+                        "Nacos at ${config.serverAddr} did not answer within ${startupTimeout.toMillis()} ms (is app-registry.nacos.server-addr right and the server up?)",
+                        e,
+                    )
+                } finally {
+                    executor.shutdownNow()
+                }
+            }
+        }
+    }
+
+/**
+ * How fresh the instance list of one service is.
+ *
+ * @property serviceName the service.
+ * @property instances the list being served.
+ * @property updatedAt when the list last changed (or was first read).
+ * @property emptyPushHeldBackSince when an empty push began to be held back; null when none is.
+ */
+public class InstanceListStatus(
+    public val serviceName: String,
+    public val instances: List<ServiceInstance>,
+    public val updatedAt: Instant,
+    public val emptyPushHeldBackSince: Instant?,
+) {
+    /** How long ago the list last changed. */
+    public val age: Duration get() = Duration.between(updatedAt, Instant.now())
+
+    override fun toString(): String =
+        "InstanceListStatus($serviceName: ${instances.size} instance(s), updated ${age.toMillis()} ms ago" +
+            (emptyPushHeldBackSince?.let { ", empty push held back since $it" } ?: "") + ")"
+}

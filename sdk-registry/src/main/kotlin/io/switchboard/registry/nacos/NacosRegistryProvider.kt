@@ -1,0 +1,37 @@
+package io.switchboard.registry.nacos
+
+import io.switchboard.ConfigurationException
+import io.switchboard.ServiceInstance
+import io.switchboard.config.AppRegistryConfig
+import io.switchboard.discovery.RegistryConnection
+import io.switchboard.discovery.RegistryProvider
+import java.net.InetAddress
+
+/**
+ * Connects managers configured with `app-registry.nacos` to Nacos; found through `ServiceLoader`.
+ * When `app-name` is set, the application registers itself as that service at `ip` (the host's
+ * address when absent) and `port`.
+ */
+public class NacosRegistryProvider : RegistryProvider {
+    override fun connect(config: AppRegistryConfig): RegistryConnection? {
+        val nacos = config.nacos ?: return null
+        val self =
+            nacos.appName?.let { name ->
+                val port =
+                    nacos.port
+                        ?: throw ConfigurationException(
+                            "app-registry.nacos.port: missing (expected: the port this application serves on, to register it as $name)",
+                        )
+                ServiceInstance(
+                    serviceName = name,
+                    host = nacos.ip ?: InetAddress.getLocalHost().hostAddress,
+                    port = port,
+                    weight = nacos.weight,
+                    cluster = nacos.cluster,
+                    metadata = nacos.metadata,
+                )
+            }
+        val registry = NacosRegistry(nacos)
+        return RegistryConnection(registry, registry, self, registry)
+    }
+}
