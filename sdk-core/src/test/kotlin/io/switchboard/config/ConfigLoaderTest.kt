@@ -219,6 +219,12 @@ class ConfigLoaderTest :
                 "metadata.password"
         }
 
+        test("a configured Nacos registry without an adapter on the classpath is a clear error") {
+            val config = loader().parse("app-registry:\n  nacos:\n    server-addr: 127.0.0.1:8848")
+            shouldThrow<ConfigurationException> { config.newServiceManager() }.message shouldContain
+                "app-registry.nacos is configured (server-addr 127.0.0.1:8848) but no registry adapter is on the classpath"
+        }
+
         test("a missing application.yaml is reported") {
             failure("other.yaml" to "a: b") shouldContain "no application.yaml or application.yml in"
         }
