@@ -22,11 +22,16 @@ public class RequestContext
         public val method: String,
         /** The service called. */
         public val serviceName: String,
-        /** The request path, starting with `/` (it may carry a query string). */
-        public val path: String,
+        path: String,
         /** The options the caller passed (the seed's `kwargs`). */
         public val options: RequestOptions = RequestOptions.NONE,
     ) {
+        /**
+         * The request path, starting with `/` (it may carry a query string). An interceptor may rewrite it
+         * in `beforeRequest` (filling path tokens, say); it must still start with `/`.
+         */
+        public var path: String = path
+
         /** `http` or `https`; set from the chosen instance. */
         public var protocol: String = "http"
             internal set

@@ -76,7 +76,8 @@ public class ServiceManager internal constructor(
             builder.connectionPoolSize,
             builder.keepAlive,
         )
-    private val client = createHttpClient(settings)
+    private val transport = builder.transport
+    private val client = createHttpClient(settings, transport)
     private val chain = InterceptorChain(builder.interceptors)
     private val defaultBalancer = builder.defaultBalancer
     private val serviceSettings: Map<String, ServiceSettings> = LinkedHashMap(builder.serviceSettings)
@@ -150,6 +151,27 @@ public class ServiceManager internal constructor(
             block(RawResponse(response, context.selectedInstance!!, context.response!!, codec))
         }
     }
+
+    /**
+     * Runs one call with [attributes] preset on its context and hands both the raw response and the
+     * context to [block]; the building block of clients layered on the manager.
+     */
+    internal suspend fun <R> exchange(
+        method: String,
+        serviceName: String,
+        path: String,
+        options: RequestOptions,
+        attributes: Map<String, Any>,
+        block: suspend (RawResponse, RequestContext) -> R,
+    ): R {
+        ensureOpen()
+        return pipeline.execute(method, serviceName, path, options, attributes) { response, context ->
+            block(RawResponse(response, context.selectedInstance!!, context.response!!, codec), context)
+        }
+    }
+
+    /** The codec of this manager. */
+    internal val bodyCodec: io.switchboard.codec.Codec get() = codec
 
     /** GET, decoded into [T]. */
     @Suppress("UNCHECKED_CAST")
@@ -455,6 +477,7 @@ public class ServiceManager internal constructor(
         }
         scope.cancel()
         client.close()
+        transport?.close()
         embeddedRegistry.close()
         connection?.close()
     }

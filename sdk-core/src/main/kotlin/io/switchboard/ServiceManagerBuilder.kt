@@ -35,6 +35,7 @@ public class ServiceManagerBuilder internal constructor() {
     internal var connectionPoolSize: Int = 100
     internal var keepAlive: Duration = Duration.ofMinutes(5)
     internal var registryConfig: io.switchboard.config.AppRegistryConfig? = null
+    internal var transport: io.ktor.client.engine.HttpClientEngine? = null
     internal var selfRegistry: ServiceRegistry? = null
     internal var selfInstance: ServiceInstance? = null
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
@@ -137,6 +138,12 @@ public class ServiceManagerBuilder internal constructor() {
 
     /** The codec for request and response bodies; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceManagerBuilder = apply { this.codec = codec }
+
+    /**
+     * Sends calls through this Ktor engine instead of a pooled OkHttp or CIO client: for tests, a mock
+     * engine that answers without a network (sdk-test's `MockTransport`). The manager closes it.
+     */
+    public fun transport(engine: io.ktor.client.engine.HttpClientEngine): ServiceManagerBuilder = apply { transport = engine }
 
     /** The Ktor client engine; [HttpEngine.OKHTTP] by default. */
     public fun engine(engine: HttpEngine): ServiceManagerBuilder = apply { this.engine = engine }

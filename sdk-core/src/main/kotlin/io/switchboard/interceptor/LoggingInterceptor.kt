@@ -10,7 +10,7 @@ import org.slf4j.event.Level
  * (instance, status, duration) and failures.
  *
  * Values of `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie`, and of every header or
- * query parameter whose name contains `password`, `passwd`, `secret`, `token`, `api-key`, `apikey` or
+ * query parameter whose name contains `password`, `passwd`, `secret`, `token`, `api-key` (or `api_key`), `apikey` or
  * `credential`, are printed as `***`.
  *
  * @param logRequest whether to log before the request.
@@ -85,7 +85,7 @@ public class LoggingInterceptor
             /** Whether the value of a header or parameter called [name] must not be printed. */
             @JvmStatic
             public fun isSensitive(name: String): Boolean {
-                val lower = name.lowercase()
+                val lower = name.lowercase().replace('_', '-')
                 return lower in sensitiveNames || sensitiveParts.any { lower.contains(it) }
             }
 

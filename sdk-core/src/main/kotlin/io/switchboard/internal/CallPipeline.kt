@@ -67,13 +67,16 @@ internal class CallPipeline(
         serviceName: String,
         path: String,
         options: RequestOptions,
+        attributes: Map<String, Any> = emptyMap(),
         handle: suspend (HttpResponse, RequestContext) -> R,
     ): R {
         validate(serviceName, path)
         val context = RequestContext(method, serviceName, path, options)
+        if (attributes.isNotEmpty()) context.attributes.putAll(attributes)
         val chain = interceptors.snapshot
         try {
             for (interceptor in chain) interceptor.beforeRequest(context)
+            if (context.path != path) validate(serviceName, context.path)
             val instance = choose(context)
             context.selectedInstance = instance
             context.protocol = instance.scheme

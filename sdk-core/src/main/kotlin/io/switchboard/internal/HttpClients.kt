@@ -2,6 +2,7 @@ package io.switchboard.internal
 
 import io.ktor.client.HttpClient
 import io.ktor.client.HttpClientConfig
+import io.ktor.client.engine.HttpClientEngine
 import io.ktor.client.engine.cio.CIO
 import io.ktor.client.engine.cio.endpoint
 import io.ktor.client.engine.okhttp.OkHttp
@@ -22,8 +23,12 @@ internal class HttpSettings(
     val keepAlive: Duration,
 )
 
-/** Creates the one pooled Ktor client of a manager. */
-internal fun createHttpClient(settings: HttpSettings): HttpClient {
+/** Creates the one pooled Ktor client of a manager (or one over [transport], when given). */
+internal fun createHttpClient(
+    settings: HttpSettings,
+    transport: HttpClientEngine? = null,
+): HttpClient {
+    if (transport != null) return HttpClient(transport) { common(settings) }
     val pool = settings.connectionPoolSize
     return when (settings.engine) {
         HttpEngine.OKHTTP -> {

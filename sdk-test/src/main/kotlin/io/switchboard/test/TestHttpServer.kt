@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger
  *
  * It answers these paths out of the box:
  * - `GET /hello` → `{"status":"OK","server":"<name>"}`;
- * - any method on `/echo` → the method, path, query, headers and body it received, as JSON;
+ * - any method on `/echo` and `/echo/…` → the method, path, query, headers and body it received, as JSON;
  * - any method on `/status/{code}` → that status with `{"status":<code>,"server":"<name>"}`;
  * - `GET /delay/{millis}` → waits, then `{"delayed":<millis>,"server":"<name>"}`;
  *
@@ -50,6 +50,8 @@ public class TestHttpServer private constructor(
     private val accepted = AtomicInteger()
     private val open = AtomicInteger()
     private val requests = AtomicInteger()
+    private val inFlight = AtomicInteger()
+    private val maxInFlight = AtomicInteger()
     private val stubs = ConcurrentHashMap<String, Stub>()
 
     private val server: EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration> =
@@ -65,7 +67,15 @@ public class TestHttpServer private constructor(
                 configureBootstrap = { handler(ConnectionCounter()) }
             },
         ) {
-            intercept(ApplicationCallPipeline.Setup) { requests.incrementAndGet() }
+            intercept(ApplicationCallPipeline.Setup) {
+                requests.incrementAndGet()
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), ::maxOf)
+                try {
+                    proceed()
+                } finally {
+                    inFlight.decrementAndGet()
+                }
+            }
             routing {
                 routes()
                 builtIns()
@@ -92,6 +102,9 @@ public class TestHttpServer private constructor(
 
     /** How many requests the server has received. */
     public val requestCount: Int get() = requests.get()
+
+    /** The most requests the server was handling at the same time. */
+    public val maxConcurrentRequests: Int get() = maxInFlight.get()
 
     /** This server as an instance of [serviceName], with [weight]; the instance id is the server's [name]. */
     @JvmOverloads
@@ -136,27 +149,8 @@ public class TestHttpServer private constructor(
 
     private fun Routing.builtIns() {
         get("/hello") { call.respondJson(obj("status" to JsonPrimitive("OK"), "server" to JsonPrimitive(name))) }
-        route("/echo") {
-            handle {
-                val request = call.request
-                val echoed =
-                    obj(
-                        "method" to JsonPrimitive(request.httpMethod.value),
-                        "path" to JsonPrimitive(request.path()),
-                        "query" to
-                            JsonObject(request.queryParameters.entries().associate { (k, v) -> k to JsonArray(v.map(::JsonPrimitive)) }),
-                        "headers" to
-                            JsonObject(
-                                request.headers.entries().associate { (k, v) ->
-                                    k.lowercase() to JsonPrimitive(v.joinToString(","))
-                                },
-                            ),
-                        "body" to JsonPrimitive(call.receiveText()),
-                        "server" to JsonPrimitive(name),
-                    )
-                call.respondJson(echoed)
-            }
-        }
+        route("/echo/{rest...}") { handle { echo() } }
+        route("/echo") { handle { echo() } }
         route("/status/{code}") {
             handle {
                 val code = call.parameters["code"]?.toIntOrNull() ?: 400
@@ -178,6 +172,21 @@ public class TestHttpServer private constructor(
                 }
             }
         }
+    }
+
+    private suspend fun io.ktor.server.routing.RoutingContext.echo() {
+        val request = call.request
+        val echoed =
+            obj(
+                "method" to JsonPrimitive(request.httpMethod.value),
+                "path" to JsonPrimitive(request.path()),
+                "query" to JsonObject(request.queryParameters.entries().associate { (k, v) -> k to JsonArray(v.map(::JsonPrimitive)) }),
+                "headers" to
+                    JsonObject(request.headers.entries().associate { (k, v) -> k.lowercase() to JsonPrimitive(v.joinToString(",")) }),
+                "body" to JsonPrimitive(call.receiveText()),
+                "server" to JsonPrimitive(name),
+            )
+        call.respondJson(echoed)
     }
 
     private suspend fun io.ktor.server.application.ApplicationCall.respondJson(

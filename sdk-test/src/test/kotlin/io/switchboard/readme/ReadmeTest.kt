@@ -2,6 +2,7 @@ package io.switchboard.readme
 
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
 import io.switchboard.config.ConfigLoader
 import io.switchboard.registry.nacos.NacosRegistry
@@ -72,6 +73,17 @@ class ReadmeTest :
             } finally {
                 manager.close()
                 registry.close()
+            }
+        }
+
+        test("the README's client snippet is the compiled one, and calls a loopback server") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/ClientQuickStart.kt", "kotlin-client") + "\n```"
+            TestHttpServer.start("readme-client").use { server ->
+                val response = createAndFetch(server.baseUrl + "/echo")
+                response.status shouldBe 200
+                response.text() shouldContain "\"path\":\"/echo/users/42\""
+                response.trackingToken shouldNotBe null
             }
         }
 
