@@ -439,6 +439,50 @@ public class ServiceManager internal constructor(
         options: RequestOptions = RequestOptions.NONE,
     ): CompletableFuture<BufferedResponse> = rawRequestAsync("OPTIONS", serviceName, path, options)
 
+    // ---------------------------------------------------------------- service interfaces
+
+    private val defaultChannel = builder.defaultChannel
+    private val localServices: Map<Class<*>, Any> = LinkedHashMap(builder.localServices)
+    private val eagerValidation = builder.eagerValidation
+
+    /**
+     * A proxy of service interface [type]: each call goes over [channel] — or the manager's default
+     * channel, or `local` when an implementation was registered with `localService`, or `dispatch-json`.
+     * With eager validation on, every method is checked now and all problems are reported at once.
+     */
+    @JvmOverloads
+    public fun <T> getService(
+        type: Class<T>,
+        channel: io.switchboard.service.Channel? = null,
+    ): T {
+        ensureOpen()
+        val descriptor =
+            io.switchboard.service.ServiceDescriptor
+                .of(type)
+        if (eagerValidation) descriptor.validate()
+        val chosen =
+            channel ?: defaultChannel
+                ?: if (localServices.containsKey(
+                        type,
+                    )
+                ) {
+                    io.switchboard.service.Channel.LOCAL
+                } else {
+                    io.switchboard.service.Channel.DISPATCH_JSON
+                }
+        val call =
+            when (chosen) {
+                io.switchboard.service.Channel.REST -> io.switchboard.service.RestCall(this, codec)
+                io.switchboard.service.Channel.DISPATCH_JSON -> io.switchboard.service.DispatchJsonCall(this, codec)
+                io.switchboard.service.Channel.LOCAL -> io.switchboard.service.LocalCall(localServices)
+            }
+        return io.switchboard.service.ServiceProxy
+            .create(type, descriptor, call, scope)
+    }
+
+    /** A proxy of service interface [T]; see [getService]. */
+    public inline fun <reified T> getService(channel: io.switchboard.service.Channel? = null): T = getService(T::class.java, channel)
+
     // ---------------------------------------------------------------- interceptors
 
     /** The interceptors, in the order they run. */

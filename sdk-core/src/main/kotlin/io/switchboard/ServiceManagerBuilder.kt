@@ -36,6 +36,9 @@ public class ServiceManagerBuilder internal constructor() {
     internal var keepAlive: Duration = Duration.ofMinutes(5)
     internal var registryConfig: io.switchboard.config.AppRegistryConfig? = null
     internal var transport: io.ktor.client.engine.HttpClientEngine? = null
+    internal var defaultChannel: io.switchboard.service.Channel? = null
+    internal val localServices: MutableMap<Class<*>, Any> = LinkedHashMap()
+    internal var eagerValidation: Boolean = false
     internal var selfRegistry: ServiceRegistry? = null
     internal var selfInstance: ServiceInstance? = null
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
@@ -144,6 +147,18 @@ public class ServiceManagerBuilder internal constructor() {
      * engine that answers without a network (sdk-test's `MockTransport`). The manager closes it.
      */
     public fun transport(engine: io.ktor.client.engine.HttpClientEngine): ServiceManagerBuilder = apply { transport = engine }
+
+    /** The channel service proxies use unless one is given to `getService`; `dispatch-json` (or `local`) by default. */
+    public fun defaultChannel(channel: io.switchboard.service.Channel): ServiceManagerBuilder = apply { defaultChannel = channel }
+
+    /** An implementation of service interface [type] in this process: proxies of it call it directly (the `local` channel). */
+    public fun <T : Any> localService(
+        type: Class<T>,
+        implementation: T,
+    ): ServiceManagerBuilder = apply { localServices[type] = implementation }
+
+    /** Whether `getService` checks every method of an interface at once (and reports all problems); off by default. */
+    public fun eagerValidation(enabled: Boolean): ServiceManagerBuilder = apply { eagerValidation = enabled }
 
     /** The Ktor client engine; [HttpEngine.OKHTTP] by default. */
     public fun engine(engine: HttpEngine): ServiceManagerBuilder = apply { this.engine = engine }

@@ -51,12 +51,22 @@ public class JsonCodec
             bytes: ByteArray,
             type: BodyType,
         ): Any? {
+            if (isJsonNull(bytes) && !type.rawClass.isPrimitive) return null
             val serializer = serializerFor(type)
             return if (serializer != null) {
                 json.decodeFromString(serializer, bytes.decodeToString())
             } else {
                 mapper.readValue<Any?>(bytes, mapper.constructType(type.javaType))
             }
+        }
+
+        private fun isJsonNull(bytes: ByteArray): Boolean {
+            var start = 0
+            var end = bytes.size
+            while (start < end && bytes[start].toInt().toChar().isWhitespace()) start++
+            while (end > start && bytes[end - 1].toInt().toChar().isWhitespace()) end--
+            return end - start == 4 && bytes[start] == 'n'.code.toByte() && bytes[start + 1] == 'u'.code.toByte() &&
+                bytes[start + 2] == 'l'.code.toByte() && bytes[start + 3] == 'l'.code.toByte()
         }
 
         private fun serializerFor(type: BodyType): KSerializer<*>? {

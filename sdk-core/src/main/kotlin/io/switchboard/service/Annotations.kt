@@ -1,0 +1,79 @@
+package io.switchboard.service
+
+/**
+ * Marks an interface as a service: callers get a proxy of it ([io.switchboard.ServiceManager.getService]),
+ * a server hosts an implementation of it.
+ *
+ * @property name the service name in the registry; the interface's simple name, decapitalised, when empty.
+ * @property description what the service does.
+ * @property path a prefix for every method's REST path.
+ */
+@Target(AnnotationTarget.CLASS)
+@Retention(AnnotationRetention.RUNTIME)
+@MustBeDocumented
+public annotation class Service(
+    val name: String = "",
+    val description: String = "",
+    val path: String = "",
+)
+
+/** A GET on [path] (relative to the service's prefix; `{name}` placeholders are filled from `@Path` parameters). */
+@Target(AnnotationTarget.FUNCTION)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Get(
+    val path: String = "",
+)
+
+/** A POST on [path]. */
+@Target(AnnotationTarget.FUNCTION)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Post(
+    val path: String = "",
+)
+
+/** A PUT on [path]. */
+@Target(AnnotationTarget.FUNCTION)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Put(
+    val path: String = "",
+)
+
+/** A DELETE on [path]. */
+@Target(AnnotationTarget.FUNCTION)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Delete(
+    val path: String = "",
+)
+
+/** A PATCH on [path]. */
+@Target(AnnotationTarget.FUNCTION)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Patch(
+    val path: String = "",
+)
+
+/** The parameter fills the `{value}` placeholder of the method's path. */
+@Target(AnnotationTarget.VALUE_PARAMETER)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Path(
+    val value: String,
+)
+
+/** The parameter is sent as query parameter [value]. */
+@Target(AnnotationTarget.VALUE_PARAMETER)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Query(
+    val value: String,
+)
+
+/** The parameter is sent as header [value]. */
+@Target(AnnotationTarget.VALUE_PARAMETER)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Header(
+    val value: String,
+)
+
+/** The parameter is the request body (JSON). */
+@Target(AnnotationTarget.VALUE_PARAMETER)
+@Retention(AnnotationRetention.RUNTIME)
+public annotation class Body

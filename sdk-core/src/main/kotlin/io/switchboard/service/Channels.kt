@@ -1,0 +1,185 @@
+package io.switchboard.service
+
+import io.ktor.http.encodeURLPathPart
+import io.switchboard.BodyType
+import io.switchboard.RequestOptions
+import io.switchboard.ServiceManager
+import io.switchboard.codec.Codec
+import kotlinx.coroutines.future.await
+import java.lang.reflect.InvocationTargetException
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
+
+/** How a proxy call travels: `rest`, `dispatch-json` or `local`. */
+public enum class Channel(
+    /** The channel's name in configuration and registry metadata. */
+    public val id: String,
+) {
+    /** The annotated HTTP mapping (`@Get`, `@Post`, …). */
+    REST("rest"),
+
+    /** One generic POST per method with the arguments as a JSON array. */
+    DISPATCH_JSON("dispatch-json"),
+
+    /** A direct call of an implementation registered in the same manager; no HTTP. */
+    LOCAL("local"),
+}
+
+/** Sends one proxy call over a channel. */
+internal interface ChannelCall {
+    suspend fun call(
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        args: Array<Any?>,
+    ): Any?
+}
+
+internal class RestCall(
+    private val manager: ServiceManager,
+    private val codec: Codec,
+) : ChannelCall {
+    override suspend fun call(
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        args: Array<Any?>,
+    ): Any? {
+        val http =
+            method.httpMethod ?: throw io.switchboard.ConfigurationException(
+                "${method.qualifiedName} has no @Get/@Post/@Put/@Delete/@Patch, so it cannot go over the rest channel (annotate it, or use dispatch-json)",
+            )
+        var path = method.path!!
+        val options = RequestOptions.builder()
+        method.parameters.forEachIndexed { i, p ->
+            val value = args[i]
+            when (p.role) {
+                ParameterRole.PATH -> path = path.replace("{${p.name}}", scalar(value).encodeURLPathPart())
+                ParameterRole.QUERY -> if (value != null) options.query(p.name, *queryValues(value))
+                ParameterRole.HEADER -> if (value != null) options.header(p.name, scalar(value))
+                ParameterRole.BODY -> options.json(value, p.type)
+            }
+        }
+        return manager.rawRequest(http, descriptor.name, path, options.build()) { response ->
+            val bytes = response.bytes()
+            if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
+            decodeResult(codec, method.resultType, bytes)
+        }
+    }
+
+    private fun scalar(value: Any?): String = value?.toString() ?: ""
+
+    private fun queryValues(value: Any): Array<String> =
+        when (value) {
+            is Collection<*> -> value.map { it.toString() }.toTypedArray()
+            is Array<*> -> value.map { it.toString() }.toTypedArray()
+            else -> arrayOf(value.toString())
+        }
+}
+
+internal class DispatchJsonCall(
+    private val manager: ServiceManager,
+    private val codec: Codec,
+) : ChannelCall {
+    override suspend fun call(
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        args: Array<Any?>,
+    ): Any? {
+        val body = encodeArguments(codec, method, args)
+        val options = RequestOptions.builder().bytes(body, "application/json").build()
+        return manager.rawRequest("POST", descriptor.name, DispatchProtocol.path(descriptor.name, method.name), options) { response ->
+            val bytes = response.bytes()
+            if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
+            decodeResult(codec, method.resultType, bytes)
+        }
+    }
+}
+
+internal class LocalCall(
+    private val implementations: Map<Class<*>, Any>,
+) : ChannelCall {
+    override suspend fun call(
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        args: Array<Any?>,
+    ): Any? {
+        val target =
+            implementations[descriptor.type] ?: throw io.switchboard.ConfigurationException(
+                "no local implementation of ${descriptor.type.name} (register one with localService(…), or use another channel)",
+            )
+        return invokeImplementation(target, method, args)
+    }
+}
+
+/** The typed failure for a non-2xx answer: the remote error if the body is one, else the status and body. */
+internal fun remoteFailure(
+    descriptor: ServiceDescriptor,
+    method: MethodDescriptor,
+    status: Int,
+    bytes: ByteArray,
+): RemoteServiceException {
+    val text = bytes.decodeToString()
+    val remote = DispatchProtocol.parseError(text)
+    return RemoteServiceException(descriptor.name, method.name, remote?.first ?: "HTTP $status", remote?.second ?: text.take(512), status)
+}
+
+/** Encodes arguments as the JSON array the dispatch channel sends. */
+public fun encodeArguments(
+    codec: Codec,
+    method: MethodDescriptor,
+    args: Array<Any?>,
+): ByteArray {
+    val out = java.io.ByteArrayOutputStream()
+    out.write('['.code)
+    method.parameters.forEachIndexed { i, p ->
+        if (i > 0) out.write(','.code)
+        out.write(codec.encode(args[i], p.type))
+    }
+    out.write(']'.code)
+    return out.toByteArray()
+}
+
+/** Decodes a dispatch result. */
+internal fun decodeResult(
+    codec: Codec,
+    type: BodyType,
+    bytes: ByteArray,
+): Any? {
+    val raw = type.rawClass
+    return when {
+        raw == Unit::class.java -> Unit
+        raw == Void::class.java || raw == Void.TYPE -> null
+        bytes.isEmpty() -> null
+        else -> codec.decode(bytes, type)
+    }
+}
+
+/**
+ * Calls [method] on [target] with [args], whatever its kind (suspend, CompletableFuture, blocking),
+ * and returns the result; the implementation's own exception comes out as itself.
+ */
+public suspend fun invokeImplementation(
+    target: Any,
+    method: MethodDescriptor,
+    args: Array<Any?>,
+): Any? {
+    val javaMethod = target.javaClass.getMethod(method.method.name, *method.method.parameterTypes)
+    return try {
+        when (method.kind) {
+            CallKind.SUSPEND -> {
+                suspendCoroutineUninterceptedOrReturn { continuation -> javaMethod.invoke(target, *args, continuation) }
+            }
+
+            CallKind.FUTURE -> {
+                val future = javaMethod.invoke(target, *args) as java.util.concurrent.CompletableFuture<*>
+                future.await()
+            }
+
+            CallKind.BLOCKING -> {
+                kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.IO) { javaMethod.invoke(target, *args) }
+            }
+        }
+    } catch (e: InvocationTargetException) {
+        throw e.targetException
+    } catch (e: java.util.concurrent.CompletionException) {
+        throw e.cause ?: e
+    }
+}

@@ -1,0 +1,70 @@
+package io.switchboard.service
+
+import io.switchboard.SwitchboardException
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.serialization.json.int
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+
+/**
+ * The dispatch wire format shared by the client channels and the hosting server: one generic POST per
+ * service method, `POST /_dispatch/{service}/{method}`, whose body is the JSON array of the arguments
+ * and whose answer is the JSON of the result. Failures answer with a status and
+ * `{"error":{"type":…,"message":…,"status":…}}`.
+ */
+public object DispatchProtocol {
+    /** The path prefix of dispatch calls. */
+    public const val PREFIX: String = "/_dispatch"
+
+    /** The registry metadata key listing the channels an instance offers, comma-separated. */
+    public const val CHANNELS_METADATA: String = "channels"
+
+    /** The path of [method] of [service]. */
+    @JvmStatic
+    public fun path(
+        service: String,
+        method: String,
+    ): String = "$PREFIX/$service/$method"
+
+    /** The JSON error body for a failure. */
+    @JvmStatic
+    public fun errorBody(
+        type: String,
+        message: String,
+        status: Int,
+    ): String =
+        JsonObject(
+            mapOf(
+                "error" to
+                    JsonObject(
+                        mapOf("type" to JsonPrimitive(type), "message" to JsonPrimitive(message), "status" to JsonPrimitive(status)),
+                    ),
+            ),
+        ).toString()
+
+    /** Reads an error body; null when [text] is not one. */
+    internal fun parseError(text: String): Triple<String, String, Int>? =
+        runCatching {
+            val error = Json.parseToJsonElement(text).jsonObject["error"]!!.jsonObject
+            Triple(error["type"]!!.jsonPrimitive.content, error["message"]!!.jsonPrimitive.content, error["status"]!!.jsonPrimitive.int)
+        }.getOrNull()
+}
+
+/**
+ * A hosted service failed: the remote error's type, message and HTTP status, as the server reported them.
+ *
+ * @property serviceName the service called.
+ * @property method the method called.
+ * @property remoteType the type of the remote error (for a failing implementation, its exception class).
+ * @property remoteMessage the remote error's message.
+ * @property status the HTTP status of the answer.
+ */
+public class RemoteServiceException(
+    public val serviceName: String,
+    public val method: String,
+    public val remoteType: String,
+    public val remoteMessage: String,
+    public val status: Int,
+) : SwitchboardException("$serviceName.$method failed remotely with HTTP $status: $remoteType: $remoteMessage")

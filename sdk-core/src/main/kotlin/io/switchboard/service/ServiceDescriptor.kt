@@ -1,0 +1,233 @@
+package io.switchboard.service
+
+import io.switchboard.BodyType
+import io.switchboard.ConfigurationException
+import java.lang.reflect.Method
+import java.lang.reflect.Modifier
+import java.lang.reflect.ParameterizedType
+import java.lang.reflect.Type
+import java.lang.reflect.WildcardType
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ConcurrentHashMap
+import kotlin.coroutines.Continuation
+
+/** How a service method returns its result. */
+public enum class CallKind {
+    /** A Kotlin `suspend` function. */
+    SUSPEND,
+
+    /** A method returning `CompletableFuture<R>`. */
+    FUTURE,
+
+    /** A plain blocking method. */
+    BLOCKING,
+}
+
+/** Where a parameter goes in a REST call. */
+public enum class ParameterRole {
+    /** Fills a `{name}` placeholder of the path. */
+    PATH,
+
+    /** A query parameter. */
+    QUERY,
+
+    /** A header. */
+    HEADER,
+
+    /** The request body. */
+    BODY,
+}
+
+/**
+ * One parameter of a service method.
+ *
+ * @property name the parameter's name (from `@Path`/`@Query`/`@Header`, else the compiled name).
+ * @property role where it goes in a REST call.
+ * @property type its type.
+ */
+public class ParameterDescriptor internal constructor(
+    public val name: String,
+    public val role: ParameterRole,
+    public val type: BodyType,
+) {
+    override fun toString(): String = "$name: ${type.javaType.typeName}"
+}
+
+/**
+ * One method of a service interface, parsed once: its name on the dispatch channel, its REST mapping,
+ * its parameters and how it returns.
+ *
+ * @property method the Java method.
+ * @property name the name the dispatch channel uses (the method's name).
+ * @property httpMethod the REST method, or null when the method has no `@Get`/`@Post`/… annotation.
+ * @property path the REST path, with the service's prefix, or null.
+ * @property parameters the parameters, without a suspend function's continuation.
+ * @property kind how the method returns.
+ * @property resultType the type of the result (`R` of `CompletableFuture<R>` or of a suspend function).
+ */
+public class MethodDescriptor internal constructor(
+    public val method: Method,
+    public val name: String,
+    public val httpMethod: String?,
+    public val path: String?,
+    public val parameters: List<ParameterDescriptor>,
+    public val kind: CallKind,
+    public val resultType: BodyType,
+) {
+    /** `Interface.method`, for messages. */
+    public val qualifiedName: String get() = "${method.declaringClass.simpleName}.${method.name}"
+
+    override fun toString(): String = "$qualifiedName(${parameters.joinToString()})"
+}
+
+/**
+ * A service interface, parsed once and cached: its name, description, REST prefix and methods.
+ * Problems are reported naming the interface method and the fix.
+ *
+ * @property type the interface.
+ * @property name the service name.
+ * @property description the service description.
+ * @property prefix the REST prefix.
+ */
+public class ServiceDescriptor private constructor(
+    public val type: Class<*>,
+    public val name: String,
+    public val description: String,
+    public val prefix: String,
+    private val byMethod: Map<Method, Lazy<MethodDescriptor>>,
+) {
+    /** Every method, parsed now; throws for the first bad one. */
+    public val methods: List<MethodDescriptor> get() = byMethod.values.map { it.value }
+
+    /** The descriptor of [method]. */
+    public fun method(method: Method): MethodDescriptor =
+        byMethod[method]?.value ?: throw ConfigurationException("${method.name} is not a method of service interface ${type.name}")
+
+    /** The method the dispatch channel calls [name], or null. */
+    public fun method(name: String): MethodDescriptor? = byMethod.entries.firstOrNull { it.key.name == name }?.value?.value
+
+    /** Parses every method now and reports all problems at once. */
+    public fun validate(): ServiceDescriptor {
+        val problems = byMethod.values.mapNotNull { runCatching { it.value }.exceptionOrNull()?.message }
+        if (problems.isNotEmpty()) throw ConfigurationException("service interface ${type.name} has ${problems.size} bad method(s):\n- " + problems.joinToString("\n- "))
+        return this
+    }
+
+    override fun toString(): String = "ServiceDescriptor($name: ${type.name})"
+
+    /** Parsing and the cache. */
+    public companion object {
+        private val cache = ConcurrentHashMap<Class<*>, ServiceDescriptor>()
+
+        /** The descriptor of service interface [type]. */
+        @JvmStatic
+        public fun of(type: Class<*>): ServiceDescriptor = cache.computeIfAbsent(type, ::parse)
+
+        private fun parse(type: Class<*>): ServiceDescriptor {
+            if (!type.isInterface) throw ConfigurationException("${type.name} is not an interface (expected: an interface annotated @Service)")
+            val annotation = type.getAnnotation(Service::class.java)
+            val name = annotation?.name?.takeIf { it.isNotBlank() } ?: type.simpleName.replaceFirstChar { it.lowercase() }
+            val prefix = annotation?.path.orEmpty().trimEnd('/')
+            val methods = type.methods.filter { !it.isDefault && !Modifier.isStatic(it.modifiers) }
+            val overloaded = methods.groupBy { it.name }.filterValues { it.size > 1 }.keys
+            val byMethod =
+                methods.associateWith { method ->
+                    lazy {
+                        if (method.name in overloaded) {
+                            throw ConfigurationException(
+                                "${type.simpleName}.${method.name} is overloaded; service methods need distinct names (rename one of them)",
+                            )
+                        }
+                        parseMethod(type, prefix, method)
+                    }
+                }
+            return ServiceDescriptor(type, name, annotation?.description.orEmpty(), prefix, byMethod)
+        }
+
+        private fun parseMethod(
+            type: Class<*>,
+            prefix: String,
+            method: Method,
+        ): MethodDescriptor {
+            val where = "${type.simpleName}.${method.name}"
+            val generic = method.genericParameterTypes
+            val isSuspend = generic.isNotEmpty() && method.parameterTypes.last() == Continuation::class.java
+            val (kind, result) =
+                when {
+                    isSuspend -> CallKind.SUSPEND to continuationResult(generic.last())
+                    method.returnType == CompletableFuture::class.java ->
+                        CallKind.FUTURE to ((method.genericReturnType as? ParameterizedType)?.actualTypeArguments?.first() ?: Any::class.java)
+                    else -> CallKind.BLOCKING to method.genericReturnType
+                }
+            val (http, path) = httpMapping(method)
+            val count = if (isSuspend) generic.size - 1 else generic.size
+            var bodySeen = false
+            val parameters =
+                (0 until count).map { i ->
+                    val parameter = method.parameters[i]
+                    val annotations = method.parameterAnnotations[i]
+                    val ptype = BodyType.of(generic[i])
+                    val explicit =
+                        annotations.firstNotNullOfOrNull { a ->
+                            when (a) {
+                                is Path -> ParameterDescriptor(a.value, ParameterRole.PATH, ptype)
+                                is Query -> ParameterDescriptor(a.value, ParameterRole.QUERY, ptype)
+                                is Header -> ParameterDescriptor(a.value, ParameterRole.HEADER, ptype)
+                                is Body -> ParameterDescriptor(parameter.name, ParameterRole.BODY, ptype)
+                                else -> null
+                            }
+                        }
+                    val descriptor =
+                        explicit ?: run {
+                            if (!parameter.isNamePresent) {
+                                throw ConfigurationException(
+                                    "$where: parameter ${i + 1} has no name at run time; annotate it @Query(\"name\"), @Path(\"name\") or @Body, " +
+                                        "or compile with -java-parameters (Kotlin) / -parameters (javac)",
+                                )
+                            }
+                            val role = if (!bodySeen && isStructured(ptype.rawClass)) ParameterRole.BODY else ParameterRole.QUERY
+                            ParameterDescriptor(parameter.name, role, ptype)
+                        }
+                    if (descriptor.role == ParameterRole.BODY) {
+                        if (bodySeen) throw ConfigurationException("$where: more than one body parameter (keep one @Body; mark the others @Query)")
+                        bodySeen = true
+                    }
+                    descriptor
+                }
+            if (path != null) {
+                val placeholders = Regex("""\{([^}]+)}""").findAll(path).map { it.groupValues[1] }.toSet()
+                val bound = parameters.filter { it.role == ParameterRole.PATH }.map { it.name }.toSet()
+                (placeholders - bound).firstOrNull()?.let {
+                    throw ConfigurationException("$where: path $path has {$it} but no parameter is annotated @Path(\"$it\")")
+                }
+                (bound - placeholders).firstOrNull()?.let {
+                    throw ConfigurationException("$where: parameter @Path(\"$it\") has no {$it} in path $path")
+                }
+            }
+            return MethodDescriptor(method, method.name, http, path?.let { prefix + it }, parameters, kind, BodyType.of(result))
+        }
+
+        private fun httpMapping(method: Method): Pair<String?, String?> {
+            method.getAnnotation(Get::class.java)?.let { return "GET" to it.path.normalized() }
+            method.getAnnotation(Post::class.java)?.let { return "POST" to it.path.normalized() }
+            method.getAnnotation(Put::class.java)?.let { return "PUT" to it.path.normalized() }
+            method.getAnnotation(Delete::class.java)?.let { return "DELETE" to it.path.normalized() }
+            method.getAnnotation(Patch::class.java)?.let { return "PATCH" to it.path.normalized() }
+            return null to null
+        }
+
+        private fun String.normalized(): String = if (startsWith("/")) this else "/$this"
+
+        private fun continuationResult(type: Type): Type {
+            val argument = (type as? ParameterizedType)?.actualTypeArguments?.first() ?: return Any::class.java
+            return if (argument is WildcardType) argument.lowerBounds.firstOrNull() ?: Any::class.java else argument
+        }
+
+        /** Whether values of [type] travel as a body: anything but scalars and their boxes. */
+        private fun isStructured(type: Class<*>): Boolean =
+            !(
+                type.isPrimitive || type == String::class.java || Number::class.java.isAssignableFrom(type) ||
+                    type == java.lang.Boolean::class.java || type == Character::class.java || type.isEnum
+            )
+    }
+}
