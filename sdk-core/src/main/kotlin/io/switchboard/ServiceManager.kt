@@ -94,6 +94,7 @@ public class ServiceManager internal constructor(
                 blockingWithTimeout("registering $self") { selfRegistry.register(self) }
             } catch (e: Throwable) {
                 client.close()
+                transport?.close()
                 throw e
             }
         }
@@ -310,7 +311,7 @@ public class ServiceManager internal constructor(
         path: String,
         type: BodyType,
         options: RequestOptions,
-    ): CompletableFuture<T> = scope.future { request(method, serviceName, path, type, options) as T }
+    ): CompletableFuture<T> = async { request(method, serviceName, path, type, options) as T }
 
     /** Java twin of [rawRequest]: the response, whatever its status, with its body read into memory. */
     @JvmOverloads
@@ -319,7 +320,7 @@ public class ServiceManager internal constructor(
         serviceName: String,
         path: String,
         options: RequestOptions = RequestOptions.NONE,
-    ): CompletableFuture<BufferedResponse> = scope.future { rawRequest(method, serviceName, path, options) { it.buffer() } }
+    ): CompletableFuture<BufferedResponse> = async { rawRequest(method, serviceName, path, options) { it.buffer() } }
 
     /** Java twin of [get]. */
     @JvmOverloads
@@ -372,7 +373,7 @@ public class ServiceManager internal constructor(
         serviceName: String,
         path: String,
         options: RequestOptions = RequestOptions.NONE,
-    ): CompletableFuture<ResponseInfo> = scope.future { head(serviceName, path, options) }
+    ): CompletableFuture<ResponseInfo> = async { head(serviceName, path, options) }
 
     /** Java twin of [options]. */
     @JvmOverloads
@@ -506,8 +507,10 @@ public class ServiceManager internal constructor(
     public val isClosed: Boolean get() = closed.get()
 
     /**
-     * Cancels the calls in flight and closes the HTTP client, its connections and the embedded registry.
-     * A discovery passed to the builder belongs to the caller and stays open. Idempotent.
+     * Deregisters the application (if it registered), cancels the `…Async` calls in flight, and closes the
+     * HTTP client, its connections and the embedded registry; calls made afterwards fail naming the
+     * closed manager. Kotlin callers' own coroutines are theirs to cancel. A discovery passed to the
+     * builder belongs to the caller and stays open. Idempotent.
      */
     override fun close() {
         if (!closed.compareAndSet(false, true)) return
@@ -524,6 +527,12 @@ public class ServiceManager internal constructor(
         transport?.close()
         embeddedRegistry.close()
         connection?.close()
+    }
+
+    /** A future of [block] on the manager's scope; a failed one naming the cause once the manager is closed. */
+    internal fun <T> async(block: suspend () -> T): CompletableFuture<T> {
+        if (closed.get()) return CompletableFuture.failedFuture(SwitchboardException("this ServiceManager is closed (build a new one)"))
+        return scope.future { block() }
     }
 
     private fun ensureOpen() {

@@ -39,6 +39,7 @@ public class ServiceManagerBuilder internal constructor() {
     internal var defaultChannel: io.switchboard.service.Channel? = null
     internal val localServices: MutableMap<Class<*>, Any> = LinkedHashMap()
     internal var eagerValidation: Boolean = false
+    internal val configuredInterceptors: MutableSet<String> = HashSet()
     internal var selfRegistry: ServiceRegistry? = null
     internal var selfInstance: ServiceInstance? = null
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
@@ -56,8 +57,10 @@ public class ServiceManagerBuilder internal constructor() {
     ): ServiceManagerBuilder =
         apply {
             instances.forEach {
-                check(it.serviceName == serviceName) {
-                    "staticInstances($serviceName): instance $it has serviceName '${it.serviceName}' (expected: '$serviceName')"
+                if (it.serviceName != serviceName) {
+                    throw ConfigurationException(
+                        "staticInstances($serviceName): instance $it has serviceName '${it.serviceName}' (expected: '$serviceName')",
+                    )
                 }
             }
             staticInstances[serviceName] = instances.toList()
@@ -128,13 +131,24 @@ public class ServiceManagerBuilder internal constructor() {
      * Applies a loaded configuration: the `service-caller` section (strategy, timeouts, pool, engine,
      * interceptors, per-service settings and static instances). Builder calls after this one win.
      */
-    public fun config(config: io.switchboard.config.SwitchboardConfig): ServiceManagerBuilder = apply { config.applyTo(this) }
+    public fun config(config: io.switchboard.config.SwitchboardConfig): ServiceManagerBuilder =
+        apply {
+            val before = interceptors.map { it.name }.toSet()
+            config.applyTo(this)
+            configuredInterceptors += interceptors.map { it.name }.filterNot { it in before }
+        }
 
     private fun settingsOf(serviceName: String): ServiceSettings = serviceSettings[serviceName] ?: ServiceSettings.NONE
 
-    /** Adds an interceptor; one whose name is already present is ignored. */
+    /**
+     * Adds an interceptor; one whose name is already present is ignored — unless that one came from a
+     * configuration applied with [config], which a later builder call replaces.
+     */
     public fun addInterceptor(interceptor: Interceptor): ServiceManagerBuilder =
-        apply { if (interceptors.none { it.name == interceptor.name }) interceptors += interceptor }
+        apply {
+            if (configuredInterceptors.remove(interceptor.name)) interceptors.removeAll { it.name == interceptor.name }
+            if (interceptors.none { it.name == interceptor.name }) interceptors += interceptor
+        }
 
     /** Adds a Java interceptor; one whose name is already present is ignored. */
     public fun addInterceptor(interceptor: JavaInterceptor): ServiceManagerBuilder = addInterceptor(interceptor.asInterceptor())

@@ -51,9 +51,9 @@ public class RequestLoggerPlugin
                 }
 
                 is RequestBody.Json -> {
-                    clip(
-                        maskSecrets(if (serialized) codec.encode(body.value, body.type).decodeToString() else body.value.toString()),
-                    )
+                    runCatching {
+                        clip(maskSecrets(if (serialized) codec.encode(body.value, body.type).decodeToString() else body.value.toString()))
+                    }.getOrElse { "(a ${body.value?.javaClass?.name} the logger's codec cannot encode)" }
                 }
 
                 is RequestBody.Text -> {

@@ -60,11 +60,17 @@ internal class PermitGate(
             if (timeout == null) {
                 semaphore.acquire()
             } else {
-                withTimeoutOrNull(timeout.toMillis()) { semaphore.acquire() }
-                    ?: throw TooLongPendingException(
+                var acquired = false
+                withTimeoutOrNull(timeout.toMillis()) {
+                    semaphore.acquire()
+                    acquired = true
+                }
+                if (!acquired) {
+                    throw TooLongPendingException(
                         "$call waited ${timeout.toMillis()} ms for the $what and was given up; raise pendingTimeout",
                         timeout,
                     )
+                }
             }
         } finally {
             pending.decrementAndGet()

@@ -139,7 +139,7 @@ public class ServiceClient private constructor(
     public fun callAsync(
         endpoint: String,
         params: Params = Params.NONE,
-    ): CompletableFuture<ClientResponse> = scope.future { call(endpoint, params) }
+    ): CompletableFuture<ClientResponse> = manager.async { call(endpoint, params) }
 
     /** Java twin of [callFor]. */
     @Suppress("UNCHECKED_CAST")
@@ -147,7 +147,7 @@ public class ServiceClient private constructor(
         endpoint: String,
         params: Params,
         type: Class<T>,
-    ): CompletableFuture<T> = scope.future { callFor(endpoint, params, BodyType.of(type)) as T }
+    ): CompletableFuture<T> = manager.async { callFor(endpoint, params, BodyType.of(type)) as T }
 
     /** Runs [hook] when the client closes (the seed's close hook); plugins that are `AutoCloseable` are closed too. */
     public fun onClose(hook: Runnable) {

@@ -99,7 +99,15 @@ public class ConfigLoader
                     .map { (name, text) ->
                         parseYaml(text, name)
                     }.reduce { acc, next -> merge(acc, next) as ConfigNode.MapNode }
-            val expanded = Expander(environment, properties).expand(merged, "") as ConfigNode.MapNode
+            // only Switchboard's sections are expanded: the rest of the file belongs to the application
+            val ours = ConfigNode.MapNode(LinkedHashMap(merged.entries.filterKeys { it in OWN_SECTIONS }), merged.origin)
+            val expanded =
+                ConfigNode.MapNode(
+                    LinkedHashMap(
+                        merged.entries,
+                    ).apply { putAll((Expander(environment, properties).expand(ours, "") as ConfigNode.MapNode).entries) },
+                    merged.origin,
+                )
             return ConfigBinder.bind(expanded, documents.map { it.first }, profiles)
         }
 
@@ -112,5 +120,6 @@ public class ConfigLoader
             public const val PROFILES_ENV: String = "SWITCHBOARD_PROFILES_ACTIVE"
 
             private val log = LoggerFactory.getLogger(ConfigLoader::class.java)
+            private val OWN_SECTIONS = setOf("service-caller", "app-registry")
         }
     }

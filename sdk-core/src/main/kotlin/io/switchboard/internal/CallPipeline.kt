@@ -36,8 +36,8 @@ import io.switchboard.codec.Codec
 import io.switchboard.discovery.ServiceDiscovery
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.sync.Semaphore
-import kotlinx.coroutines.sync.withPermit
 import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeoutOrNull
 import org.slf4j.LoggerFactory
 import java.io.IOException
 import java.nio.charset.Charset
@@ -82,13 +82,16 @@ internal class CallPipeline(
             context.protocol = instance.scheme
             val url = resolveUrl(instance, context)
             context.resolvedUrl = url
+            acquireConnection(context)
             val result =
-                connections.withPermit {
+                try {
                     client.prepareRequest { build(this, context, url) }.execute { response ->
                         context.markResponse()
                         context.response = ResponseInfo(response.status.value, headersOf(response))
                         handle(response, context)
                     }
+                } finally {
+                    connections.release()
                 }
             context.result = result
             context.markEnd()
@@ -108,6 +111,27 @@ internal class CallPipeline(
                 }
             }
             throw failure
+        }
+    }
+
+    /**
+     * Takes a connection permit, waiting at most the call's request timeout. A raw block that makes
+     * calls of its own holds its permit meanwhile, so such nesting needs spare pool capacity.
+     */
+    private suspend fun acquireConnection(context: RequestContext) {
+        if (connections.tryAcquire()) return
+        val limit = context.timeout ?: serviceSettings[context.serviceName]?.requestTimeout ?: settings.requestTimeout
+        if (limit == null) {
+            connections.acquire()
+            return
+        }
+        var acquired = false
+        withTimeoutOrNull(limit.toMillis()) {
+            connections.acquire()
+            acquired = true
+        }
+        if (!acquired) {
+            throw ServiceTimeoutException(context.serviceName, context.selectedInstance, TimeoutKind.REQUEST, limit, null)
         }
     }
 

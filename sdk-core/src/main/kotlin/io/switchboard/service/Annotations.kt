@@ -17,39 +17,39 @@ public annotation class Service(
     val path: String = "",
 )
 
-/** A GET on [path] (relative to the service's prefix; `{name}` placeholders are filled from `@Path` parameters). */
+/** A GET on path [value] (relative to the service's prefix; `{name}` placeholders are filled from `@Path` parameters). */
 @Target(AnnotationTarget.FUNCTION)
 @Retention(AnnotationRetention.RUNTIME)
 public annotation class Get(
-    val path: String = "",
+    val value: String = "",
 )
 
-/** A POST on [path]. */
+/** A POST on path [value]. */
 @Target(AnnotationTarget.FUNCTION)
 @Retention(AnnotationRetention.RUNTIME)
 public annotation class Post(
-    val path: String = "",
+    val value: String = "",
 )
 
-/** A PUT on [path]. */
+/** A PUT on path [value]. */
 @Target(AnnotationTarget.FUNCTION)
 @Retention(AnnotationRetention.RUNTIME)
 public annotation class Put(
-    val path: String = "",
+    val value: String = "",
 )
 
-/** A DELETE on [path]. */
+/** A DELETE on path [value]. */
 @Target(AnnotationTarget.FUNCTION)
 @Retention(AnnotationRetention.RUNTIME)
 public annotation class Delete(
-    val path: String = "",
+    val value: String = "",
 )
 
-/** A PATCH on [path]. */
+/** A PATCH on path [value]. */
 @Target(AnnotationTarget.FUNCTION)
 @Retention(AnnotationRetention.RUNTIME)
 public annotation class Patch(
-    val path: String = "",
+    val value: String = "",
 )
 
 /** The parameter fills the `{value}` placeholder of the method's path. */

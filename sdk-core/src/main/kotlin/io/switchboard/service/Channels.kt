@@ -161,7 +161,7 @@ public suspend fun invokeImplementation(
     method: MethodDescriptor,
     args: Array<Any?>,
 ): Any? {
-    val javaMethod = target.javaClass.getMethod(method.method.name, *method.method.parameterTypes)
+    val javaMethod = method.method.also { if (!it.canAccess(target)) it.isAccessible = true }
     return try {
         when (method.kind) {
             CallKind.SUSPEND -> {

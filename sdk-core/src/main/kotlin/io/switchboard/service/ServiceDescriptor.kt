@@ -104,12 +104,20 @@ public class ServiceDescriptor private constructor(
         byMethod[method]?.value ?: throw ConfigurationException("${method.name} is not a method of service interface ${type.name}")
 
     /** The method the dispatch channel calls [name], or null. */
-    public fun method(name: String): MethodDescriptor? = byMethod.entries.firstOrNull { it.key.name == name }?.value?.value
+    public fun method(name: String): MethodDescriptor? =
+        byMethod.entries
+            .firstOrNull { it.key.name == name }
+            ?.value
+            ?.value
 
     /** Parses every method now and reports all problems at once. */
     public fun validate(): ServiceDescriptor {
         val problems = byMethod.values.mapNotNull { runCatching { it.value }.exceptionOrNull()?.message }
-        if (problems.isNotEmpty()) throw ConfigurationException("service interface ${type.name} has ${problems.size} bad method(s):\n- " + problems.joinToString("\n- "))
+        if (problems.isNotEmpty()) {
+            throw ConfigurationException(
+                "service interface ${type.name} has ${problems.size} bad method(s):\n- " + problems.joinToString("\n- "),
+            )
+        }
         return this
     }
 
@@ -124,7 +132,11 @@ public class ServiceDescriptor private constructor(
         public fun of(type: Class<*>): ServiceDescriptor = cache.computeIfAbsent(type, ::parse)
 
         private fun parse(type: Class<*>): ServiceDescriptor {
-            if (!type.isInterface) throw ConfigurationException("${type.name} is not an interface (expected: an interface annotated @Service)")
+            if (!type.isInterface) {
+                throw ConfigurationException(
+                    "${type.name} is not an interface (expected: an interface annotated @Service)",
+                )
+            }
             val annotation = type.getAnnotation(Service::class.java)
             val name = annotation?.name?.takeIf { it.isNotBlank() } ?: type.simpleName.replaceFirstChar { it.lowercase() }
             val prefix = annotation?.path.orEmpty().trimEnd('/')
@@ -154,10 +166,18 @@ public class ServiceDescriptor private constructor(
             val isSuspend = generic.isNotEmpty() && method.parameterTypes.last() == Continuation::class.java
             val (kind, result) =
                 when {
-                    isSuspend -> CallKind.SUSPEND to continuationResult(generic.last())
-                    method.returnType == CompletableFuture::class.java ->
-                        CallKind.FUTURE to ((method.genericReturnType as? ParameterizedType)?.actualTypeArguments?.first() ?: Any::class.java)
-                    else -> CallKind.BLOCKING to method.genericReturnType
+                    isSuspend -> {
+                        CallKind.SUSPEND to continuationResult(generic.last())
+                    }
+
+                    method.returnType == CompletableFuture::class.java -> {
+                        CallKind.FUTURE to
+                            ((method.genericReturnType as? ParameterizedType)?.actualTypeArguments?.first() ?: Any::class.java)
+                    }
+
+                    else -> {
+                        CallKind.BLOCKING to method.genericReturnType
+                    }
                 }
             val (http, path) = httpMapping(method)
             val count = if (isSuspend) generic.size - 1 else generic.size
@@ -180,16 +200,16 @@ public class ServiceDescriptor private constructor(
                     val descriptor =
                         explicit ?: run {
                             if (!parameter.isNamePresent) {
-                                throw ConfigurationException(
-                                    "$where: parameter ${i + 1} has no name at run time; annotate it @Query(\"name\"), @Path(\"name\") or @Body, " +
-                                        "or compile with -java-parameters (Kotlin) / -parameters (javac)",
-                                )
+                                throw unnamed(where, i)
                             }
-                            val role = if (!bodySeen && isStructured(ptype.rawClass)) ParameterRole.BODY else ParameterRole.QUERY
+                            val body = !bodySeen && isStructured(ptype.rawClass)
+                            val role = if (body) ParameterRole.BODY else ParameterRole.QUERY
                             ParameterDescriptor(parameter.name, role, ptype)
                         }
                     if (descriptor.role == ParameterRole.BODY) {
-                        if (bodySeen) throw ConfigurationException("$where: more than one body parameter (keep one @Body; mark the others @Query)")
+                        if (bodySeen) {
+                            throw ConfigurationException("$where: more than one body parameter (keep one @Body; mark the others @Query)")
+                        }
                         bodySeen = true
                     }
                     descriptor
@@ -207,12 +227,20 @@ public class ServiceDescriptor private constructor(
             return MethodDescriptor(method, method.name, http, path?.let { prefix + it }, parameters, kind, BodyType.of(result))
         }
 
+        private fun unnamed(
+            where: String,
+            index: Int,
+        ) = ConfigurationException(
+            "$where: parameter ${index + 1} has no name at run time; annotate it @Query(\"name\"), @Path(\"name\") or @Body, " +
+                "or compile with -java-parameters (Kotlin) / -parameters (javac)",
+        )
+
         private fun httpMapping(method: Method): Pair<String?, String?> {
-            method.getAnnotation(Get::class.java)?.let { return "GET" to it.path.normalized() }
-            method.getAnnotation(Post::class.java)?.let { return "POST" to it.path.normalized() }
-            method.getAnnotation(Put::class.java)?.let { return "PUT" to it.path.normalized() }
-            method.getAnnotation(Delete::class.java)?.let { return "DELETE" to it.path.normalized() }
-            method.getAnnotation(Patch::class.java)?.let { return "PATCH" to it.path.normalized() }
+            method.getAnnotation(Get::class.java)?.let { return "GET" to it.value.normalized() }
+            method.getAnnotation(Post::class.java)?.let { return "POST" to it.value.normalized() }
+            method.getAnnotation(Put::class.java)?.let { return "PUT" to it.value.normalized() }
+            method.getAnnotation(Delete::class.java)?.let { return "DELETE" to it.value.normalized() }
+            method.getAnnotation(Patch::class.java)?.let { return "PATCH" to it.value.normalized() }
             return null to null
         }
 

@@ -225,6 +225,14 @@ class ConfigLoaderTest :
                 "app-registry.nacos is configured (server-addr 127.0.0.1:8848) but no registry adapter is on the classpath"
         }
 
+        test("the application's own sections are left alone, placeholders included") {
+            val config =
+                loader().parse(
+                    "spring:\n  application:\n    name: \${'$'}{spring.application.name}\nservice-caller:\n  lb-type: random",
+                )
+            config.serviceCaller.lbType shouldBe "random"
+        }
+
         test("a missing application.yaml is reported") {
             failure("other.yaml" to "a: b") shouldContain "no application.yaml or application.yml in"
         }

@@ -5,6 +5,7 @@ import io.ktor.http.HttpMethod
 import io.ktor.http.HttpStatusCode
 import io.ktor.http.contentType
 import io.ktor.server.application.ApplicationCall
+import io.ktor.server.application.ApplicationCallPipeline
 import io.ktor.server.engine.EmbeddedServer
 import io.ktor.server.engine.connector
 import io.ktor.server.engine.embeddedServer
@@ -80,6 +81,15 @@ public class ServiceServer private constructor(
     @Volatile
     private var server: EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration>? = null
 
+    @Volatile
+    private var stopping = false
+    private val inFlight =
+        java.util.concurrent.atomic
+            .AtomicInteger()
+
+    /** How many calls are being handled now. */
+    public val callsInFlight: Int get() = inFlight.get()
+
     /** Where the server is in its life. */
     @Volatile
     public var status: ServerStatus = ServerStatus.VIRGIN
@@ -108,11 +118,36 @@ public class ServiceServer private constructor(
                     host = bindHost
                     port = requestedPort
                 }
-                shutdownGracePeriod = drainTimeout.toMillis()
-                shutdownTimeout = drainTimeout.toMillis() + 1_000
-            }) { routing { routes() } }.start(wait = false)
+                shutdownGracePeriod = QUIET_PERIOD_MILLIS
+                shutdownTimeout = 2_000
+            }) {
+                intercept(ApplicationCallPipeline.Setup) {
+                    if (stopping) {
+                        context.error(
+                            HttpStatusCode.ServiceUnavailable,
+                            "ShuttingDown",
+                            "this server is shutting down; call another instance",
+                        )
+                        finish()
+                        return@intercept
+                    }
+                    inFlight.incrementAndGet()
+                    try {
+                        proceed()
+                    } finally {
+                        inFlight.decrementAndGet()
+                    }
+                }
+                routing { routes() }
+            }.start(wait = false)
         server = engine
-        port = runBlocking { engine.engine.resolvedConnectors().first().port }
+        port =
+            runBlocking {
+                engine.engine
+                    .resolvedConnectors()
+                    .first()
+                    .port
+            }
         instances =
             hosted.keys.map { name ->
                 ServiceInstance(name, advertisedHost, port, metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to "dispatch-json,rest"))
@@ -123,7 +158,10 @@ public class ServiceServer private constructor(
         return this
     }
 
-    /** Deregisters, stops accepting, lets calls in flight finish (up to the drain timeout), and stops. Idempotent. */
+    /**
+     * Deregisters, then answers new calls with 503 while the calls in flight finish (up to the drain
+     * timeout), then stops. Idempotent.
+     */
     @Synchronized
     public fun stop() {
         if (status != ServerStatus.RUNNING) {
@@ -131,7 +169,15 @@ public class ServiceServer private constructor(
             return
         }
         registry?.let { r -> runBlocking { instances.forEach { runCatching { r.deregister(it) } } } }
-        server?.stop(drainTimeout.toMillis(), drainTimeout.toMillis() + 1_000)
+        stopping = true
+        val deadline = System.nanoTime() + drainTimeout.toNanos()
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(5)
+        if (inFlight.get() >
+            0
+        ) {
+            log.warn("Stopping with {} call(s) still running after the drain timeout of {}", inFlight.get(), drainTimeout)
+        }
+        server?.stop(QUIET_PERIOD_MILLIS, 2_000)
         status = ServerStatus.STOPPED
     }
 
@@ -152,9 +198,21 @@ public class ServiceServer private constructor(
                 val millis = (System.nanoTime() - started) / 1_000_000
                 val limit = registration.failIfSlowerThan
                 when {
-                    !ok -> HealthResult(false, millis, "check returned false")
-                    limit != null && millis > limit.toMillis() -> HealthResult(false, millis, "took $millis ms (limit ${limit.toMillis()} ms)")
-                    else -> HealthResult(true, millis)
+                    !ok -> {
+                        HealthResult(false, millis, "check returned false")
+                    }
+
+                    limit != null && millis > limit.toMillis() -> {
+                        HealthResult(
+                            false,
+                            millis,
+                            "took $millis ms (limit ${limit.toMillis()} ms)",
+                        )
+                    }
+
+                    else -> {
+                        HealthResult(true, millis)
+                    }
                 }
             } catch (e: Exception) {
                 HealthResult(false, (System.nanoTime() - started) / 1_000_000, e.toString())
@@ -165,7 +223,15 @@ public class ServiceServer private constructor(
 
     private fun Routing.routes() {
         post("${DispatchProtocol.PREFIX}/{service}/{method}") { dispatch(call) }
-        route("${DispatchProtocol.PREFIX}/{...}") { handle { call.error(HttpStatusCode.NotFound, "NotFound", "dispatch calls are POST ${DispatchProtocol.PREFIX}/{service}/{method}") } }
+        route("${DispatchProtocol.PREFIX}/{...}") {
+            handle {
+                call.error(
+                    HttpStatusCode.NotFound,
+                    "NotFound",
+                    "dispatch calls are POST ${DispatchProtocol.PREFIX}/{service}/{method}",
+                )
+            }
+        }
         get("/health") {
             val results = health()
             val up = results.values.all { it.healthy }
@@ -187,7 +253,11 @@ public class ServiceServer private constructor(
                             ),
                     ),
                 )
-            call.respondText(body.toString(), ContentType.Application.Json, if (up) HttpStatusCode.OK else HttpStatusCode.ServiceUnavailable)
+            call.respondText(
+                body.toString(),
+                ContentType.Application.Json,
+                if (up) HttpStatusCode.OK else HttpStatusCode.ServiceUnavailable,
+            )
         }
         hosted.values.forEach { (descriptor, implementation) ->
             descriptor.methods.filter { it.httpMethod != null }.forEach { method ->
@@ -215,7 +285,11 @@ public class ServiceServer private constructor(
         val body = readBody(call) ?: return
         val array =
             runCatching { Json.parseToJsonElement(body.decodeToString()) }.getOrNull() as? JsonArray
-                ?: return call.error(HttpStatusCode.BadRequest, "MalformedBody", "the body of $serviceName.$methodName is not a JSON array of arguments")
+                ?: return call.error(
+                    HttpStatusCode.BadRequest,
+                    "MalformedBody",
+                    "the body of $serviceName.$methodName is not a JSON array of arguments",
+                )
         if (array.size != method.parameters.size) {
             return call.error(
                 HttpStatusCode.BadRequest,
@@ -240,18 +314,32 @@ public class ServiceServer private constructor(
         method.parameters.forEachIndexed { i, p ->
             val value: Any? =
                 when (p.role) {
-                    ParameterRole.PATH -> scalar(call, descriptor, method, i, call.parameters[p.name]) ?: return
+                    ParameterRole.PATH -> {
+                        scalar(call, descriptor, method, i, call.parameters[p.name]) ?: return
+                    }
+
                     ParameterRole.QUERY -> {
                         val values = call.request.queryParameters.getAll(p.name)
                         if (values == null) {
                             NULL
                         } else if (Collection::class.java.isAssignableFrom(p.type.rawClass)) {
-                            decodeArgument(call, descriptor.name, method, i, JsonArray(values.map(::JsonPrimitive)).toString().toByteArray()) ?: return
+                            decodeArgument(
+                                call,
+                                descriptor.name,
+                                method,
+                                i,
+                                JsonArray(values.map(::JsonPrimitive)).toString().toByteArray(),
+                            )
+                                ?: return
                         } else {
                             scalar(call, descriptor, method, i, values.first()) ?: return
                         }
                     }
-                    ParameterRole.HEADER -> call.request.headers[p.name]?.let { scalar(call, descriptor, method, i, it) ?: return } ?: NULL
+
+                    ParameterRole.HEADER -> {
+                        call.request.headers[p.name]?.let { scalar(call, descriptor, method, i, it) ?: return } ?: NULL
+                    }
+
                     ParameterRole.BODY -> {
                         if (!isJson(call)) return unsupported(call)
                         val body = readBody(call) ?: return
@@ -300,7 +388,11 @@ public class ServiceServer private constructor(
                 return null
             }
         if (value == null && parameter.type.rawClass.isPrimitive) {
-            call.error(HttpStatusCode.BadRequest, "BadArgument", "argument '${parameter.name}' of $serviceName.${method.name} must not be null")
+            call.error(
+                HttpStatusCode.BadRequest,
+                "BadArgument",
+                "argument '${parameter.name}' of $serviceName.${method.name} must not be null",
+            )
             return null
         }
         return value ?: NULL
@@ -335,7 +427,11 @@ public class ServiceServer private constructor(
     }
 
     private suspend fun unsupported(call: ApplicationCall) =
-        call.error(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", "content type '${call.request.contentType()}' is not supported (expected: application/json)")
+        call.error(
+            HttpStatusCode.UnsupportedMediaType,
+            "UnsupportedMediaType",
+            "content type '${call.request.contentType()}' is not supported (expected: application/json)",
+        )
 
     /** The body, at most [maxBodyBytes]; null after answering 413. */
     private suspend fun readBody(call: ApplicationCall): ByteArray? {
@@ -437,6 +533,7 @@ public class ServiceServer private constructor(
         private val log = LoggerFactory.getLogger(ServiceServer::class.java)
         private val NULL = Any()
         private val NULL_JSON = "null".toByteArray()
+        private const val QUIET_PERIOD_MILLIS = 100L
 
         /** A new builder. */
         @JvmStatic
@@ -445,8 +542,8 @@ public class ServiceServer private constructor(
 }
 
 /** Hosts [implementation] as service interface [T]. */
-public inline fun <reified T : Any> ServiceServer.Builder.host(implementation: T): ServiceServer.Builder = host(T::class.java, implementation)
+public inline fun <reified T : Any> ServiceServer.Builder.host(implementation: T): ServiceServer.Builder =
+    host(T::class.java, implementation)
 
 /** Builds a [ServiceServer] with a Kotlin DSL. */
 public inline fun ServiceServer(block: ServiceServer.Builder.() -> Unit): ServiceServer = ServiceServer.builder().apply(block).build()
-

@@ -56,7 +56,16 @@ public class MockTransport : AutoCloseable {
     /** Answers every endpoint of [spec] that has a `mock:` answer. */
     public fun forSpec(spec: ClientSpec): MockTransport =
         apply {
-            spec.endpoints.values.forEach { endpoint -> endpoint.mock?.let { on(endpoint.method, endpoint.path, it) } }
+            val prefix =
+                spec.baseUrl
+                    ?.let {
+                        java.net
+                            .URI(it)
+                            .rawPath
+                            .orEmpty()
+                            .trimEnd('/')
+                    }.orEmpty()
+            spec.endpoints.values.forEach { endpoint -> endpoint.mock?.let { on(endpoint.method, prefix + endpoint.path, it) } }
         }
 
     /** An instance of [serviceName] served by this mock (no socket is ever opened to it). */

@@ -56,12 +56,16 @@ class ConfiguredManagerTest :
             }
         }
 
-        test("builder calls after config() win over the file") {
+        test("builder calls after config() win over the file, interceptors included") {
             val config = ConfigLoader(env).parse(yaml)
             ServiceManager {
                 config(config)
                 connectionPoolSize(2)
-            }.use { it.connectionPoolSize shouldBe 2 }
+                addInterceptor(io.switchboard.interceptor.AuthInterceptor("rotated"))
+            }.use { manager ->
+                manager.connectionPoolSize shouldBe 2
+                manager.get<Echo>("orders", "/echo").headers["authorization"] shouldBe "Bearer rotated"
+            }
         }
 
         test("a configured Nacos that does not answer fails at start, naming the address") {

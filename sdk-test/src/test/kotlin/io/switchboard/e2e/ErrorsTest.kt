@@ -178,9 +178,27 @@ class ErrorsTest :
             }
         }
 
-        test("a closed manager refuses calls") {
+        test("a closed manager refuses calls, from Kotlin and from Java") {
             val m = ServiceManager { staticInstances("svc", server.instance("svc")) }
             m.close()
             shouldThrow<SwitchboardException> { m.get<String>("svc", "/hello") }.message shouldContain "closed"
+            val e = shouldThrow<java.util.concurrent.ExecutionException> { m.getAsync("svc", "/hello", String::class.java).get() }
+            e.cause!!.message shouldContain "closed"
+        }
+
+        test("waiting for a pooled connection is bounded by the request timeout") {
+            ServiceManager {
+                staticInstances("svc", server.instance("svc"))
+                connectionPoolSize(1)
+                requestTimeout(300.milliseconds)
+            }.use { m ->
+                val e =
+                    shouldThrow<ServiceTimeoutException> {
+                        // the raw block holds the only connection while it makes a second call
+                        m.rawGet("svc", "/hello") { m.get<String>("svc", "/hello") }
+                    }
+                e.kind shouldBe TimeoutKind.REQUEST
+                m.get<Hello>("svc", "/hello").status shouldBe "OK"
+            }
         }
     })

@@ -48,6 +48,8 @@ interface PeopleService {
     suspend fun instance(): String
 
     suspend fun fail(message: String): String
+
+    suspend fun slow(millis: Long): String
 }
 
 class People(
@@ -62,7 +64,11 @@ class People(
     override suspend fun search(
         name: String,
         limit: Int,
-    ): List<Person> = people.values.filter { it.name.contains(name) }.sortedBy { it.id }.take(limit)
+    ): List<Person> =
+        people.values
+            .filter { it.name.contains(name) }
+            .sortedBy { it.id }
+            .take(limit)
 
     override suspend fun remove(id: Int) {
         people.remove(id)
@@ -73,4 +79,9 @@ class People(
     override suspend fun instance(): String = instanceName
 
     override suspend fun fail(message: String): String = throw IllegalStateException(message)
+
+    override suspend fun slow(millis: Long): String {
+        kotlinx.coroutines.delay(millis)
+        return "slept $millis"
+    }
 }

@@ -51,7 +51,8 @@ class ServiceInterfaceTest :
                 e.remoteMessage shouldBe "boom"
                 e.status shouldBe 500
             }
-            shouldThrow<IllegalStateException> { manager.getService<PeopleService>(Channel.LOCAL).fail("local boom") }.message shouldBe "local boom"
+            shouldThrow<IllegalStateException> { manager.getService<PeopleService>(Channel.LOCAL).fail("local boom") }.message shouldBe
+                "local boom"
         }
 
         test("the three hosted instances share the calls") {
@@ -83,7 +84,11 @@ class ServiceInterfaceTest :
                     path: String,
                     body: String,
                     contentType: String = "application/json",
-                ): Pair<Int, String> = raw.rawPost("raw", path, RequestOptions { bytes(body.toByteArray(), contentType) }) { it.status to it.text() }
+                ): Pair<Int, String> =
+                    raw.rawPost("raw", path, RequestOptions { bytes(body.toByteArray(), contentType) }) {
+                        it.status to
+                            it.text()
+                    }
 
                 post("/_dispatch/nobody/find", "[1]").let { (status, text) ->
                     status shouldBe 404

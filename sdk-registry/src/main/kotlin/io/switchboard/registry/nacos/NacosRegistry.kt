@@ -19,7 +19,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.future.future
-import kotlinx.coroutines.withContext
+import kotlinx.coroutines.runInterruptible
 import org.slf4j.LoggerFactory
 import java.time.Duration
 import java.time.Instant
@@ -61,6 +61,7 @@ public class NacosRegistry
         private val naming: NamingService = connect(config, startupTimeout)
         private val services = ConcurrentHashMap<String, ServiceState>()
         private val javaScope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+        private val locks = ConcurrentHashMap<String, Any>()
 
         // a Nacos 2+ client holds one registration per service: several instances of one service go as a batch
         private val registered = HashMap<String, MutableList<ServiceInstance>>()
@@ -72,7 +73,7 @@ public class NacosRegistry
 
         override suspend fun instances(serviceName: String): List<ServiceInstance> {
             services[serviceName]?.let { return it.instances }
-            return withContext(Dispatchers.IO) { state(serviceName).instances }
+            return runInterruptible(Dispatchers.IO) { state(serviceName).instances }
         }
 
         /** The current instances of [serviceName], without suspending (the first call for a service blocks on Nacos). */
@@ -91,18 +92,11 @@ public class NacosRegistry
             return AutoCloseable { state.listeners -= listener }
         }
 
-        override fun knownServices(): Set<String> {
-            val fromServer =
-                try {
-                    naming.getServicesOfServer(1, 500, config.group).data
-                } catch (e: NacosException) {
-                    emptyList()
-                }
-            return services.keys + fromServer
-        }
+        /** The services this registry has resolved (no Nacos round trip: this runs on the call path of failing calls). */
+        override fun knownServices(): Set<String> = services.keys.toSet()
 
         override suspend fun register(instance: ServiceInstance) {
-            withContext(Dispatchers.IO) {
+            runInterruptible(Dispatchers.IO) {
                 synchronized(registered) {
                     val mine = registered.getOrPut(instance.serviceName) { mutableListOf() }
                     val updated = mine.filterNot { it.instanceId == instance.instanceId } + instance
@@ -114,7 +108,7 @@ public class NacosRegistry
         }
 
         override suspend fun deregister(instance: ServiceInstance) {
-            withContext(Dispatchers.IO) {
+            runInterruptible(Dispatchers.IO) {
                 synchronized(registered) {
                     val mine = registered[instance.serviceName]
                     val updated = mine.orEmpty().filterNot { it.instanceId == instance.instanceId }
@@ -132,10 +126,18 @@ public class NacosRegistry
         }
 
         /** Java twin of [register]. */
-        public fun registerAsync(instance: ServiceInstance): CompletableFuture<Unit> = javaScope.future { register(instance) }
+        public fun registerAsync(instance: ServiceInstance): CompletableFuture<Void?> =
+            javaScope.future<Void?> {
+                register(instance)
+                null
+            }
 
         /** Java twin of [deregister]. */
-        public fun deregisterAsync(instance: ServiceInstance): CompletableFuture<Unit> = javaScope.future { deregister(instance) }
+        public fun deregisterAsync(instance: ServiceInstance): CompletableFuture<Void?> =
+            javaScope.future<Void?> {
+                deregister(instance)
+                null
+            }
 
         /** Makes [instances] this client's registrations of [serviceName]. */
         private fun publish(
@@ -168,7 +170,7 @@ public class NacosRegistry
         }
 
         private fun state(serviceName: String): ServiceState =
-            services[serviceName] ?: synchronized(this) {
+            services[serviceName] ?: synchronized(locks.computeIfAbsent(serviceName) { Any() }) {
                 services[serviceName] ?: ServiceState(serviceName).also { state ->
                     call("list the instances of $serviceName") {
                         state.apply(naming.getAllInstances(serviceName, config.group, emptyList(), true), initial = true)
