@@ -1,25 +1,20 @@
 package io.switchboard.demo
 
-import io.ktor.http.ContentType
-import io.ktor.server.engine.EmbeddedServer
-import io.ktor.server.engine.connector
-import io.ktor.server.engine.embeddedServer
-import io.ktor.server.netty.Netty
-import io.ktor.server.netty.NettyApplicationEngine
-import io.ktor.server.response.respondText
-import io.ktor.server.routing.get
-import io.ktor.server.routing.routing
 import io.switchboard.RequestOptions
-import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.balancer.LoadBalancers
 import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.interceptor.AuthInterceptor
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.interceptor.MetricsInterceptor
+import io.switchboard.server.ServiceServer
+import io.switchboard.server.host
+import io.switchboard.service.Channel
+import io.switchboard.service.Get
+import io.switchboard.service.Query
+import io.switchboard.service.Service
 import kotlinx.coroutines.runBlocking
 import kotlinx.serialization.Serializable
-import kotlinx.serialization.json.Json
 import kotlin.system.exitProcess
 
 /** What the demo's greeting service answers. */
@@ -29,52 +24,47 @@ data class Greeting(
     val instance: String,
 )
 
+/** The demo's service: one interface, hosted by sdk-server, called by path and through a proxy. */
+@Service(name = "greeting-service")
+interface GreetingService {
+    /** Greets [name], or the world. */
+    @Get("/hello")
+    suspend fun hello(
+        @Query("name") name: String?,
+    ): Greeting
+}
+
+/** One instance's implementation: it says which instance answered. */
+class GreetingServiceImpl(
+    private val instance: String,
+) : GreetingService {
+    override suspend fun hello(name: String?): Greeting = Greeting("Hello, ${name ?: "world"}!", instance)
+}
+
 private const val SERVICE = "greeting-service"
 private const val CALLS_PER_STRATEGY = 400
 
-/** Starts one instance of the greeting service on 127.0.0.1 and a free port. */
-private fun startInstance(name: String): Pair<EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration>, Int> {
-    val server =
-        embeddedServer(Netty, configure = {
-            connector {
-                host = "127.0.0.1"
-                port = 0
-            }
-        }) {
-            routing {
-                get("/hello") {
-                    val who = call.request.queryParameters["name"] ?: "world"
-                    call.respondText(Json.encodeToString(Greeting("Hello, $who!", name)), ContentType.Application.Json)
-                }
-            }
-        }.start(wait = false)
-    val port =
-        runBlocking {
-            server.engine
-                .resolvedConnectors()
-                .first()
-                .port
-        }
-    return server to port
-}
-
 /**
- * The demo: three instances of a greeting service on loopback ports, registered in the embedded
- * registry with weights 1, 1 and 2, called through a [ServiceManager] with interceptors, a raw call, a
- * Java CompletableFuture call, and every load-balancing strategy.
+ * The demo: three instances of a greeting service hosted by sdk-server on loopback ports and
+ * registered in the embedded registry with weights 1, 1 and 2, called through a [ServiceManager] with
+ * interceptors, a raw call, a Java CompletableFuture call, service proxies over rest and dispatch-json,
+ * and every load-balancing strategy.
  */
 fun main() {
-    val weights = listOf(1.0, 1.0, 2.0)
-    val started = weights.indices.map { startInstance("greeting-${it + 1}") }
     val registry = InMemoryRegistry()
-    started.forEachIndexed { i, (_, port) ->
-        registry.add(ServiceInstance(SERVICE, "127.0.0.1", port, instanceId = "greeting-${i + 1}", weight = weights[i]))
-    }
-    println("== $SERVICE: ${registry.snapshot(SERVICE).joinToString { "${it.instanceId} on port ${it.port} (weight ${it.weight})" }}")
+    val servers =
+        listOf(1.0, 1.0, 2.0).mapIndexed { i, weight ->
+            ServiceServer {
+                host<GreetingService>(GreetingServiceImpl("greeting-${i + 1}"))
+                registry(registry)
+                weight(weight)
+            }.start()
+        }
+    println("== $SERVICE: ${registry.snapshot(SERVICE).joinToString { "port ${it.port} (weight ${it.weight})" }}")
     try {
         runBlocking { run(registry) }
     } finally {
-        started.forEach { (server, _) -> server.stop(0, 1_000) }
+        servers.forEach(ServiceServer::stop)
     }
     println("== done")
     exitProcess(0)
@@ -95,7 +85,7 @@ private suspend fun run(registry: InMemoryRegistry) {
         println("\n== A raw call: status, headers and body as they came")
         manager.rawGet(SERVICE, "/hello") { response ->
             println(
-                "raw: HTTP ${response.status} from ${response.instance.instanceId}, Content-Type ${response.header(
+                "raw: HTTP ${response.status} from port ${response.instance.port}, Content-Type ${response.header(
                     "Content-Type",
                 )}, body ${response.text()}",
             )
@@ -105,6 +95,12 @@ private suspend fun run(registry: InMemoryRegistry) {
         println(JavaDemo.call(manager))
 
         manager.removeInterceptor(LoggingInterceptor.NAME)
+        println("\n== The same service through a proxy of its interface")
+        for (channel in listOf(Channel.REST, Channel.DISPATCH_JSON)) {
+            val proxy = manager.getService<GreetingService>(channel)
+            println("${channel.id}: ${proxy.hello("proxy")}")
+        }
+
         println("\n== $CALLS_PER_STRATEGY calls per strategy (weights 1:1:2)")
         for (strategy in LoadBalancers.names) {
             ServiceManager {

@@ -77,6 +77,7 @@ public class ServiceServer private constructor(
     private val codec: Codec = builder.codec
     private val checks = builder.checks.toList()
     private val requestedPort = builder.port
+    private val weight = builder.weight
 
     @Volatile
     private var server: EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration>? = null
@@ -150,7 +151,13 @@ public class ServiceServer private constructor(
             }
         instances =
             hosted.keys.map { name ->
-                ServiceInstance(name, advertisedHost, port, metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to "dispatch-json,rest"))
+                ServiceInstance(
+                    name,
+                    advertisedHost,
+                    port,
+                    weight = weight,
+                    metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to "dispatch-json,rest"),
+                )
             }
         registry?.let { r -> runBlocking { instances.forEach { r.register(it) } } }
         status = ServerStatus.RUNNING
@@ -463,6 +470,7 @@ public class ServiceServer private constructor(
         internal var bindHost: String = "127.0.0.1"
         internal var advertisedHost: String? = null
         internal var port: Int = 0
+        internal var weight: Double = 1.0
         internal var maxBodyBytes: Long = 1L shl 20
         internal var exposeStackTraces: Boolean = false
         internal var drainTimeout: Duration = Duration.ofSeconds(10)
@@ -494,6 +502,13 @@ public class ServiceServer private constructor(
             apply {
                 require(port in 0..65535) { "port: $port (expected: 0..65535)" }
                 this.port = port
+            }
+
+        /** The weight this server's instances are registered with; 1 by default. */
+        public fun weight(weight: Double): Builder =
+            apply {
+                require(weight >= 0.0 && weight.isFinite()) { "weight: $weight (expected: a finite number >= 0)" }
+                this.weight = weight
             }
 
         /** The largest request body accepted; 1 MiB by default. Larger ones get 413. */

@@ -87,6 +87,12 @@ class ReadmeTest :
             }
         }
 
+        test("the README's service snippet is the compiled one, and works") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/ServiceQuickStart.kt", "kotlin-service") + "\n```"
+            placeAndFind() shouldBe Order(1, listOf("tea"))
+        }
+
         test("the README's configuration example loads") {
             val yaml = readme.substringAfter("```yaml\n").substringBefore("```")
             val config = ConfigLoader(mapOf("API_TOKEN" to "t")).parse(yaml)
