@@ -38,7 +38,9 @@ public class HttpStatusException(
     public val status: Int,
     public val bodyExcerpt: String,
 ) : SwitchboardException(
-        "$method $serviceName$path answered HTTP $status from ${instance.address}" +
+        "$method $serviceName${io.switchboard.interceptor.LoggingInterceptor.maskedPath(
+            path,
+        )} answered HTTP $status from ${instance.address}" +
             (if (bodyExcerpt.isEmpty()) "" else ": $bodyExcerpt") +
             (if (status >= 500) " (the service failed; check its logs)" else " (check the request)"),
     )

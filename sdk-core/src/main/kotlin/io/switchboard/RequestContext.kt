@@ -1,5 +1,6 @@
 package io.switchboard
 
+import io.switchboard.interceptor.LoggingInterceptor
 import java.time.Duration
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
@@ -97,7 +98,8 @@ public class RequestContext
         }
 
         override fun toString(): String =
-            "RequestContext($method $serviceName$path -> ${resolvedUrl ?: "unresolved"}, status=${response?.status})"
+            "RequestContext($method $serviceName${LoggingInterceptor.maskedPath(path)} -> " +
+                "${resolvedUrl?.let(LoggingInterceptor::maskedPath) ?: "unresolved"}, status=${response?.status})"
     }
 
 /**

@@ -39,7 +39,7 @@ public class LoggingInterceptor
                     "→ {} {}{} headers={} query={}",
                     context.method,
                     context.serviceName,
-                    context.path,
+                    LoggingInterceptor.maskedPath(context.path),
                     masked(context.headers),
                     masked(context.queryParameters),
                 )
@@ -53,7 +53,7 @@ public class LoggingInterceptor
                     "← {} {}{} from {} status={} in {} ms",
                     context.method,
                     context.serviceName,
-                    context.path,
+                    LoggingInterceptor.maskedPath(context.path),
                     context.selectedInstance?.address ?: "?",
                     context.response?.status,
                     millis(context),
@@ -66,7 +66,7 @@ public class LoggingInterceptor
                 "✗ {} {}{} failed after {} ms: {}",
                 context.method,
                 context.serviceName,
-                context.path,
+                LoggingInterceptor.maskedPath(context.path),
                 millis(context),
                 context.exception?.message ?: context.exception?.javaClass?.name,
             )
@@ -87,6 +87,20 @@ public class LoggingInterceptor
             public fun isSensitive(name: String): Boolean {
                 val lower = name.lowercase().replace('_', '-')
                 return lower in sensitiveNames || sensitiveParts.any { lower.contains(it) }
+            }
+
+            /** [pathOrUrl] with the values of sensitive query parameters replaced by `***`. */
+            @JvmStatic
+            public fun maskedPath(pathOrUrl: String?): String {
+                if (pathOrUrl == null) return "null"
+                val query = pathOrUrl.indexOf('?')
+                if (query < 0) return pathOrUrl
+                val masked =
+                    pathOrUrl.substring(query + 1).split('&').joinToString("&") { pair ->
+                        val name = pair.substringBefore('=')
+                        if (pair.contains('=') && isSensitive(name)) "$name=***" else pair
+                    }
+                return pathOrUrl.substring(0, query + 1) + masked
             }
 
             /** A copy of [values] with the sensitive ones replaced by `***`. */

@@ -34,6 +34,7 @@ import io.switchboard.TimeoutKind
 import io.switchboard.balancer.LoadBalancer
 import io.switchboard.codec.Codec
 import io.switchboard.discovery.ServiceDiscovery
+import io.switchboard.interceptor.LoggingInterceptor.Companion.maskedPath
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.sync.Semaphore
 import kotlinx.coroutines.withContext
@@ -154,7 +155,7 @@ internal class CallPipeline(
             throw ServiceCallException(
                 context.serviceName,
                 context.selectedInstance,
-                "could not decode the answer of ${context.method} ${context.serviceName}${context.path} from " +
+                "could not decode the answer of ${context.method} ${context.serviceName}${maskedPath(context.path)} from " +
                     "${context.selectedInstance?.address} as $type: ${e.message} (body starts: $excerpt)",
                 e,
             )
@@ -315,13 +316,15 @@ internal class CallPipeline(
                 ServiceCallException(
                     service,
                     instance,
-                    "${context.method} $service${context.path} to ${instance?.address ?: "?"} failed: $e (is the instance up and reachable?)",
+                    "${context.method} $service${maskedPath(
+                        context.path,
+                    )} to ${instance?.address ?: "?"} failed: $e (is the instance up and reachable?)",
                     e,
                 )
             }
 
             else -> {
-                ServiceCallException(service, instance, "${context.method} $service${context.path} failed: $e", e)
+                ServiceCallException(service, instance, "${context.method} $service${maskedPath(context.path)} failed: $e", e)
             }
         }
     }

@@ -142,9 +142,13 @@ class InterceptorTest :
                     },
                 )
                 shouldThrow<HttpStatusException> { m.get<String>("svc", "/status/404") }
+                val withSecret = shouldThrow<HttpStatusException> { m.get<String>("svc", "/status/500?api_key=hunter2&page=1") }
+                withSecret.message shouldContain "/status/500?api_key=***&page=1"
+                withSecret.message shouldNotContain "hunter2"
             }
             val lines = appender.list.map { it.formattedMessage }
-            lines.size shouldBe 4
+            lines.size shouldBe 6
+            lines[4] shouldContain "/status/500?api_key=***&page=1"
             lines[0] shouldContain "→ GET svc/echo"
             lines[0] shouldContain "X-Visible=shown"
             lines[0] shouldContain "page=[3]"
