@@ -473,9 +473,25 @@ public class ServiceManager internal constructor(
                 }
         val call =
             when (chosen) {
-                io.switchboard.service.Channel.REST -> io.switchboard.service.RestCall(this, codec)
-                io.switchboard.service.Channel.DISPATCH_JSON -> io.switchboard.service.DispatchJsonCall(this, codec)
-                io.switchboard.service.Channel.LOCAL -> io.switchboard.service.LocalCall(localServices)
+                io.switchboard.service.Channel.REST -> {
+                    io.switchboard.service.RestCall(this, codec)
+                }
+
+                io.switchboard.service.Channel.DISPATCH_JSON -> {
+                    io.switchboard.service.DispatchJsonCall(this, codec)
+                }
+
+                io.switchboard.service.Channel.DISPATCH_MSGPACK -> {
+                    io.switchboard.service.BinaryDispatchCall(this, io.switchboard.service.BinaryDispatchFormat.MSGPACK)
+                }
+
+                io.switchboard.service.Channel.DISPATCH_PROTOBUF -> {
+                    io.switchboard.service.BinaryDispatchCall(this, io.switchboard.service.BinaryDispatchFormat.PROTOBUF)
+                }
+
+                io.switchboard.service.Channel.LOCAL -> {
+                    io.switchboard.service.LocalCall(localServices)
+                }
             }
         return io.switchboard.service.ServiceProxy
             .create(type, descriptor, call, scope)

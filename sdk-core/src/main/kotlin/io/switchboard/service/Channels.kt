@@ -9,7 +9,7 @@ import kotlinx.coroutines.future.await
 import java.lang.reflect.InvocationTargetException
 import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
 
-/** How a proxy call travels: `rest`, `dispatch-json` or `local`. */
+/** How a proxy call travels: `rest`, `dispatch-json`, `dispatch-msgpack`, `dispatch-protobuf` or `local`. */
 public enum class Channel(
     /** The channel's name in configuration and registry metadata. */
     public val id: String,
@@ -19,6 +19,12 @@ public enum class Channel(
 
     /** One generic POST per method with the arguments as a JSON array. */
     DISPATCH_JSON("dispatch-json"),
+
+    /** One generic POST per method with the arguments as a MessagePack message. */
+    DISPATCH_MSGPACK("dispatch-msgpack"),
+
+    /** One generic POST per method with the arguments as a Protocol Buffers message. */
+    DISPATCH_PROTOBUF("dispatch-protobuf"),
 
     /** A direct call of an implementation registered in the same manager; no HTTP. */
     LOCAL("local"),
@@ -89,6 +95,25 @@ internal class DispatchJsonCall(
             val bytes = response.bytes()
             if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
             decodeResult(codec, method.resultType, bytes)
+        }
+    }
+}
+
+internal class BinaryDispatchCall(
+    private val manager: ServiceManager,
+    private val format: BinaryDispatchFormat,
+) : ChannelCall {
+    override suspend fun call(
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        args: Array<Any?>,
+    ): Any? {
+        val options = RequestOptions.builder().bytes(format.encodeArguments(method, args), format.contentType).build()
+        return manager.rawRequest("POST", descriptor.name, DispatchProtocol.path(descriptor.name, method.name), options) { response ->
+            val bytes = response.bytes()
+            if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
+            val result = format.decodeResult(method, bytes)
+            if (method.resultType.rawClass == Unit::class.java) Unit else result
         }
     }
 }

@@ -25,6 +25,7 @@ import io.switchboard.ServiceInstance
 import io.switchboard.codec.Codec
 import io.switchboard.codec.JsonCodec
 import io.switchboard.discovery.ServiceRegistry
+import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.service.MethodDescriptor
 import io.switchboard.service.ParameterRole
@@ -156,7 +157,7 @@ public class ServiceServer private constructor(
                     advertisedHost,
                     port,
                     weight = weight,
-                    metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to "dispatch-json,rest"),
+                    metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to CHANNELS),
                 )
             }
         registry?.let { r -> runBlocking { instances.forEach { r.register(it) } } }
@@ -288,6 +289,8 @@ public class ServiceServer private constructor(
                 "UnknownMethod",
                 "service '$serviceName' has no method '$methodName' (methods: ${descriptor.methods.joinToString(", ") { it.name }})",
             )
+        val binary = BinaryDispatchFormat.entries.firstOrNull { call.request.contentType().match(ContentType.parse(it.contentType)) }
+        if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation)
         if (!isJson(call)) return unsupported(call)
         val body = readBody(call) ?: return
         val array =
@@ -309,6 +312,54 @@ public class ServiceServer private constructor(
             args[i] = decodeArgument(call, serviceName, method, i, array[i].toString().toByteArray()) ?: return
         }
         invokeAndRespond(call, method, implementation, args)
+    }
+
+    private suspend fun dispatchBinary(
+        call: ApplicationCall,
+        format: BinaryDispatchFormat,
+        serviceName: String,
+        method: MethodDescriptor,
+        implementation: Any,
+    ) {
+        val body = readBody(call) ?: return
+        val args =
+            try {
+                format.decodeArguments(method, body)
+            } catch (e: io.switchboard.ConfigurationException) {
+                return call.error(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", e.message ?: "")
+            } catch (e: Exception) {
+                return call.error(
+                    HttpStatusCode.BadRequest,
+                    "MalformedBody",
+                    "the body of $serviceName.${method.name} is not a valid ${format.channel.id} argument list " +
+                        "(${method.parameters.joinToString()}): ${e.message?.lineSequence()?.first()}",
+                )
+            }
+        method.parameters.forEachIndexed { i, p ->
+            if (args[i] == null && p.type.rawClass.isPrimitive) {
+                return call.error(
+                    HttpStatusCode.BadRequest,
+                    "BadArgument",
+                    "argument '${p.name}' of $serviceName.${method.name} is missing",
+                )
+            }
+        }
+        val result =
+            try {
+                invokeImplementation(implementation, method, args)
+            } catch (e: Throwable) {
+                if (e is kotlinx.coroutines.CancellationException) throw e
+                return failed(call, e)
+            }
+        call.respondBytes(format.encodeResult(method, result), ContentType.parse(format.contentType), HttpStatusCode.OK)
+    }
+
+    private suspend fun failed(
+        call: ApplicationCall,
+        e: Throwable,
+    ) {
+        val message = (e.message ?: "") + if (exposeStackTraces) "\n" + e.stackTraceToString() else ""
+        call.error(HttpStatusCode.InternalServerError, e.javaClass.name, message)
     }
 
     private suspend fun rest(
@@ -417,8 +468,7 @@ public class ServiceServer private constructor(
                 invokeImplementation(implementation, method, args)
             } catch (e: Throwable) {
                 if (e is kotlinx.coroutines.CancellationException) throw e
-                val message = (e.message ?: "") + if (exposeStackTraces) "\n" + e.stackTraceToString() else ""
-                return call.error(HttpStatusCode.InternalServerError, e.javaClass.name, message)
+                return failed(call, e)
             }
         val raw = method.resultType.rawClass
         if (raw == Unit::class.java || raw == Void::class.java || raw == Void.TYPE) {
@@ -437,7 +487,7 @@ public class ServiceServer private constructor(
         call.error(
             HttpStatusCode.UnsupportedMediaType,
             "UnsupportedMediaType",
-            "content type '${call.request.contentType()}' is not supported (expected: application/json)",
+            "content type '${call.request.contentType()}' is not supported (expected: $SUPPORTED_TYPES)",
         )
 
     /** The body, at most [maxBodyBytes]; null after answering 413. */
@@ -549,6 +599,8 @@ public class ServiceServer private constructor(
         private val NULL = Any()
         private val NULL_JSON = "null".toByteArray()
         private const val QUIET_PERIOD_MILLIS = 100L
+        private const val CHANNELS = "dispatch-json,dispatch-msgpack,dispatch-protobuf,rest"
+        private val SUPPORTED_TYPES = (listOf("application/json") + BinaryDispatchFormat.entries.map { it.contentType }).joinToString(", ")
 
         /** A new builder. */
         @JvmStatic

@@ -3,7 +3,9 @@ package io.switchboard.java;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.switchboard.ConfigurationException;
 import io.switchboard.ServiceManager;
 import io.switchboard.discovery.InMemoryRegistry;
 import io.switchboard.server.ServiceServer;
@@ -65,7 +67,14 @@ class JavaServiceInterfaceTest {
                         .discovery(registry)
                         .localService(Greeter.class, new GreeterImpl())
                         .build()) {
-            for (Channel channel : Channel.values()) {
+            for (Channel channel : List.of(Channel.DISPATCH_MSGPACK, Channel.DISPATCH_PROTOBUF)) {
+                Greeter greeter = manager.getService(Greeter.class, channel);
+                assertEquals("hello binary", greeter.greet("binary").get(5, TimeUnit.SECONDS), channel.getId());
+                ConfigurationException e =
+                        assertThrows(ConfigurationException.class, () -> greeter.record(new Greeting("hi", List.of())));
+                assertTrue(e.getMessage().contains("annotate it @Serializable, or use dispatch-json"), e.getMessage());
+            }
+            for (Channel channel : List.of(Channel.REST, Channel.DISPATCH_JSON, Channel.LOCAL)) {
                 Greeter greeter = manager.getService(Greeter.class, channel);
                 assertEquals("hello java", greeter.greet("java").get(5, TimeUnit.SECONDS), channel.getId());
                 Greeting recorded = greeter.record(new Greeting("hi", List.of("a", "b")));

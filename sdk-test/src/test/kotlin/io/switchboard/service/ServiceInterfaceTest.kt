@@ -65,7 +65,10 @@ class ServiceInterfaceTest :
         test("hosted services are registered with their bound port and channels, and deregistered on stop") {
             val instances = registry.snapshot("people")
             instances.map { it.port }.toSet() shouldBe servers.map { it.port }.toSet()
-            instances.forEach { it.metadata[DispatchProtocol.CHANNELS_METADATA] shouldBe "dispatch-json,rest" }
+            instances.forEach {
+                it.metadata[DispatchProtocol.CHANNELS_METADATA] shouldBe
+                    "dispatch-json,dispatch-msgpack,dispatch-protobuf,rest"
+            }
             val extra = ServiceServer { host<PeopleService>(People("extra")).registry(registry) }.start()
             registry.snapshot("people").size shouldBe 4
             extra.stop()
