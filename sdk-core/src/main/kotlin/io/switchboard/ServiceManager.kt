@@ -11,6 +11,16 @@ import io.switchboard.internal.CallPipeline
 import io.switchboard.internal.HttpSettings
 import io.switchboard.internal.InterceptorChain
 import io.switchboard.internal.createHttpClient
+import io.switchboard.service.AdvertisedChannelCall
+import io.switchboard.service.BinaryDispatchCall
+import io.switchboard.service.BinaryDispatchFormat
+import io.switchboard.service.Channel
+import io.switchboard.service.ChannelCall
+import io.switchboard.service.DispatchJsonCall
+import io.switchboard.service.LocalCall
+import io.switchboard.service.RestCall
+import io.switchboard.service.ServiceDescriptor
+import io.switchboard.service.ServiceProxy
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -445,60 +455,41 @@ public class ServiceManager internal constructor(
     private val defaultChannel = builder.defaultChannel
     private val localServices: Map<Class<*>, Any> = LinkedHashMap(builder.localServices)
     private val eagerValidation = builder.eagerValidation
+    private val channelCalls = ConcurrentHashMap<Channel, ChannelCall>()
 
     /**
      * A proxy of service interface [type]: each call goes over [channel] — or the manager's default
-     * channel, or `local` when an implementation was registered with `localService`, or `dispatch-json`.
+     * channel, or `local` when an implementation was registered with `localService`, or else the channel
+     * the service's instances advertise in their registry metadata (`rest` for instances that advertise
+     * none).
      * With eager validation on, every method is checked now and all problems are reported at once.
      */
     @JvmOverloads
     public fun <T> getService(
         type: Class<T>,
-        channel: io.switchboard.service.Channel? = null,
+        channel: Channel? = null,
     ): T {
         ensureOpen()
-        val descriptor =
-            io.switchboard.service.ServiceDescriptor
-                .of(type)
+        val descriptor = ServiceDescriptor.of(type)
         if (eagerValidation) descriptor.validate()
-        val chosen =
-            channel ?: defaultChannel
-                ?: if (localServices.containsKey(
-                        type,
-                    )
-                ) {
-                    io.switchboard.service.Channel.LOCAL
-                } else {
-                    io.switchboard.service.Channel.DISPATCH_JSON
-                }
-        val call =
-            when (chosen) {
-                io.switchboard.service.Channel.REST -> {
-                    io.switchboard.service.RestCall(this, codec)
-                }
-
-                io.switchboard.service.Channel.DISPATCH_JSON -> {
-                    io.switchboard.service.DispatchJsonCall(this, codec)
-                }
-
-                io.switchboard.service.Channel.DISPATCH_MSGPACK -> {
-                    io.switchboard.service.BinaryDispatchCall(this, io.switchboard.service.BinaryDispatchFormat.MSGPACK)
-                }
-
-                io.switchboard.service.Channel.DISPATCH_PROTOBUF -> {
-                    io.switchboard.service.BinaryDispatchCall(this, io.switchboard.service.BinaryDispatchFormat.PROTOBUF)
-                }
-
-                io.switchboard.service.Channel.LOCAL -> {
-                    io.switchboard.service.LocalCall(localServices)
-                }
-            }
-        return io.switchboard.service.ServiceProxy
-            .create(type, descriptor, call, scope)
+        val chosen = channel ?: defaultChannel ?: if (localServices.containsKey(type)) Channel.LOCAL else null
+        val call = if (chosen == null) AdvertisedChannelCall(this, ::channelCall) else channelCall(chosen)
+        return ServiceProxy.create(type, descriptor, call, scope)
     }
 
+    private fun channelCall(channel: Channel): ChannelCall =
+        channelCalls.computeIfAbsent(channel) {
+            when (channel) {
+                Channel.REST -> RestCall(this, codec)
+                Channel.DISPATCH_JSON -> DispatchJsonCall(this, codec)
+                Channel.DISPATCH_MSGPACK -> BinaryDispatchCall(this, BinaryDispatchFormat.MSGPACK)
+                Channel.DISPATCH_PROTOBUF -> BinaryDispatchCall(this, BinaryDispatchFormat.PROTOBUF)
+                Channel.LOCAL -> LocalCall(localServices)
+            }
+        }
+
     /** A proxy of service interface [T]; see [getService]. */
-    public inline fun <reified T> getService(channel: io.switchboard.service.Channel? = null): T = getService(T::class.java, channel)
+    public inline fun <reified T> getService(channel: Channel? = null): T = getService(T::class.java, channel)
 
     // ---------------------------------------------------------------- interceptors
 

@@ -118,6 +118,38 @@ internal class BinaryDispatchCall(
     }
 }
 
+/**
+ * Picks the channel per call from what the service's instances advertise in their registry metadata
+ * (`channels`, in the server's order of preference); instances that advertise nothing are plain HTTP
+ * services, reached over `rest` (or `dispatch-json` for a method without an HTTP mapping).
+ */
+internal class AdvertisedChannelCall(
+    private val manager: ServiceManager,
+    private val calls: (Channel) -> ChannelCall,
+) : ChannelCall {
+    override suspend fun call(
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        args: Array<Any?>,
+    ): Any? {
+        val advertised =
+            manager.discovery
+                .instances(descriptor.name)
+                .firstNotNullOfOrNull { it.metadata[DispatchProtocol.CHANNELS_METADATA] }
+        val channel =
+            if (advertised == null) {
+                if (method.httpMethod != null) Channel.REST else Channel.DISPATCH_JSON
+            } else {
+                advertised
+                    .split(',')
+                    .mapNotNull { id -> Channel.entries.firstOrNull { it.id == id.trim() } }
+                    .firstOrNull { it != Channel.LOCAL && (it != Channel.REST || method.httpMethod != null) }
+                    ?: Channel.DISPATCH_JSON
+            }
+        return calls(channel).call(descriptor, method, args)
+    }
+}
+
 internal class LocalCall(
     private val implementations: Map<Class<*>, Any>,
 ) : ChannelCall {

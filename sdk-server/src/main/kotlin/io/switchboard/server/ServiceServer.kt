@@ -79,6 +79,10 @@ public class ServiceServer private constructor(
     private val checks = builder.checks.toList()
     private val requestedPort = builder.port
     private val weight = builder.weight
+    private val startHooks = builder.startHooks.toList()
+    private val stopHooks = builder.stopHooks.toList()
+
+    private fun components(): List<Lifecycle> = hosted.values.mapNotNull { it.second as? Lifecycle }.distinct()
 
     @Volatile
     private var server: EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration>? = null
@@ -114,6 +118,13 @@ public class ServiceServer private constructor(
     @Synchronized
     public fun start(): ServiceServer {
         check(status == ServerStatus.VIRGIN) { "this server was already started (status $status); build a new one" }
+        try {
+            startHooks.forEach(Runnable::run)
+            components().forEach(Lifecycle::onStart)
+        } catch (e: Exception) {
+            status = ServerStatus.STOPPED
+            throw IllegalStateException("a start-up hook failed, so the server did not start: $e", e)
+        }
         val engine =
             embeddedServer(Netty, configure = {
                 connector {
@@ -186,6 +197,8 @@ public class ServiceServer private constructor(
             log.warn("Stopping with {} call(s) still running after the drain timeout of {}", inFlight.get(), drainTimeout)
         }
         server?.stop(QUIET_PERIOD_MILLIS, 2_000)
+        components().forEach { runCatching { it.onStop() }.onFailure { e -> log.warn("onStop of {} failed: {}", it, e.toString()) } }
+        stopHooks.forEach { runCatching { it.run() }.onFailure { e -> log.warn("A stop hook failed: {}", e.toString()) } }
         status = ServerStatus.STOPPED
     }
 
@@ -526,6 +539,14 @@ public class ServiceServer private constructor(
         internal var drainTimeout: Duration = Duration.ofSeconds(10)
         internal var codec: Codec = JsonCodec()
         internal val checks = ArrayList<HealthCheckRegistration>()
+        internal val startHooks = ArrayList<Runnable>()
+        internal val stopHooks = ArrayList<Runnable>()
+
+        /** Runs [hook] at start, before the hosted components start and the server listens. */
+        public fun onStart(hook: Runnable): Builder = apply { startHooks += hook }
+
+        /** Runs [hook] at stop, after the calls in flight drained and the hosted components stopped. */
+        public fun onStop(hook: Runnable): Builder = apply { stopHooks += hook }
 
         /** Hosts [implementation] of service interface [type]. */
         public fun <T : Any> host(
