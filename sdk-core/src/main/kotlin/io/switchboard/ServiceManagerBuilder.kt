@@ -162,7 +162,10 @@ public class ServiceManagerBuilder internal constructor() {
      */
     public fun transport(engine: io.ktor.client.engine.HttpClientEngine): ServiceManagerBuilder = apply { transport = engine }
 
-    /** The channel service proxies use unless one is given to `getService`; `dispatch-json` (or `local`) by default. */
+    /**
+     * The channel service proxies use unless one is given to `getService`. Unset by default: then
+     * `local` when a local implementation is registered, else the channel the instances advertise.
+     */
     public fun defaultChannel(channel: io.switchboard.service.Channel): ServiceManagerBuilder = apply { defaultChannel = channel }
 
     /** An implementation of service interface [type] in this process: proxies of it call it directly (the `local` channel). */

@@ -42,6 +42,12 @@ public enum class BinaryDispatchFormat(
     private val arguments = ConcurrentHashMap<MethodDescriptor, ArgumentsSerializer>()
     private val results = ConcurrentHashMap<MethodDescriptor, ArgumentsSerializer>()
 
+    /** Checks now that the arguments and the result of [method] can travel in this format. */
+    public fun check(method: MethodDescriptor) {
+        argumentsOf(method)
+        resultOf(method)
+    }
+
     /** Encodes the arguments of a call of [method]. */
     public fun encodeArguments(
         method: MethodDescriptor,
@@ -107,7 +113,8 @@ internal class ArgumentsSerializer(
 ) : KSerializer<Array<Any?>> {
     override val descriptor: SerialDescriptor =
         buildClassSerialDescriptor(name) {
-            serializers.forEachIndexed { i, s -> element("a$i", s.nullable.descriptor, isOptional = true) }
+            // not optional: ProtoBuf then decodes an absent collection as empty and an absent value as null
+            serializers.forEachIndexed { i, s -> element("a$i", s.nullable.descriptor, isOptional = false) }
         }
 
     override fun serialize(
@@ -135,7 +142,7 @@ internal class ArgumentsSerializer(
                 while (true) {
                     val index = decodeElementIndex(descriptor)
                     if (index == CompositeDecoder.DECODE_DONE) break
-                    out[index] = decodeSerializableElement(descriptor, index, serializers[index])
+                    out[index] = decodeNullableSerializableElement(descriptor, index, serializers[index].nullable)
                 }
             }
             out

@@ -226,7 +226,10 @@ public suspend fun invokeImplementation(
             }
 
             CallKind.FUTURE -> {
-                val future = javaMethod.invoke(target, *args) as java.util.concurrent.CompletableFuture<*>
+                val future =
+                    kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.IO) {
+                        javaMethod.invoke(target, *args)
+                    } as java.util.concurrent.CompletableFuture<*>
                 future.await()
             }
 

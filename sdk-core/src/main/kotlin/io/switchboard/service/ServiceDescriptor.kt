@@ -202,7 +202,8 @@ public class ServiceDescriptor private constructor(
                             if (!parameter.isNamePresent) {
                                 throw unnamed(where, i)
                             }
-                            val body = !bodySeen && isStructured(ptype.rawClass)
+                            // a GET carries no body (OkHttp drops it), so its structured parameters go in the query
+                            val body = http != "GET" && !bodySeen && isStructured(ptype.rawClass)
                             val role = if (body) ParameterRole.BODY else ParameterRole.QUERY
                             ParameterDescriptor(parameter.name, role, ptype)
                         }

@@ -1,5 +1,6 @@
 package io.switchboard.service
 
+import io.switchboard.SwitchboardException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.future.future
 import kotlinx.coroutines.runBlocking
@@ -7,7 +8,10 @@ import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
 import java.lang.reflect.Proxy
 import kotlin.coroutines.Continuation
+import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
+import kotlin.coroutines.intrinsics.intercepted
 import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
+import kotlin.coroutines.resumeWithException
 
 /** Turns calls on a service interface into channel calls; each method is parsed once (by [ServiceDescriptor]). */
 internal class ServiceProxy(
@@ -35,7 +39,13 @@ internal class ServiceProxy(
                 val continuation = all.last() as Continuation<Any?>
                 val arguments: Array<Any?> = arrayOf(*all.copyOfRange(0, all.size - 1))
                 val block: suspend () -> Any? = { channel.call(descriptor, md, arguments) }
-                block.startCoroutineUninterceptedOrReturn(continuation)
+                try {
+                    block.startCoroutineUninterceptedOrReturn(continuation)
+                } catch (e: Throwable) {
+                    // delivered through the continuation, so a checked exception is not wrapped by the JDK proxy
+                    continuation.intercepted().resumeWithException(e)
+                    COROUTINE_SUSPENDED
+                }
             }
 
             CallKind.FUTURE -> {
@@ -45,7 +55,15 @@ internal class ServiceProxy(
 
             CallKind.BLOCKING -> {
                 val arguments = arrayOf(*all)
-                runBlocking { channel.call(descriptor, md, arguments) }
+                try {
+                    runBlocking { channel.call(descriptor, md, arguments) }
+                } catch (e: InterruptedException) {
+                    Thread.currentThread().interrupt()
+                    throw SwitchboardException("${md.qualifiedName} was interrupted", e)
+                } catch (e: Exception) {
+                    if (e is RuntimeException || method.exceptionTypes.any { it.isInstance(e) }) throw e
+                    throw SwitchboardException("${md.qualifiedName} failed: $e", e)
+                }
             }
         }
     }

@@ -125,53 +125,63 @@ public class ServiceServer private constructor(
             status = ServerStatus.STOPPED
             throw IllegalStateException("a start-up hook failed, so the server did not start: $e", e)
         }
-        val engine =
-            embeddedServer(Netty, configure = {
-                connector {
-                    host = bindHost
-                    port = requestedPort
-                }
-                shutdownGracePeriod = QUIET_PERIOD_MILLIS
-                shutdownTimeout = 2_000
-            }) {
-                intercept(ApplicationCallPipeline.Setup) {
-                    if (stopping) {
-                        context.error(
-                            HttpStatusCode.ServiceUnavailable,
-                            "ShuttingDown",
-                            "this server is shutting down; call another instance",
-                        )
-                        finish()
-                        return@intercept
+        try {
+            val engine =
+                embeddedServer(Netty, configure = {
+                    connector {
+                        host = bindHost
+                        port = requestedPort
                     }
-                    inFlight.incrementAndGet()
-                    try {
-                        proceed()
-                    } finally {
-                        inFlight.decrementAndGet()
+                    shutdownGracePeriod = QUIET_PERIOD_MILLIS
+                    shutdownTimeout = 2_000
+                }) {
+                    intercept(ApplicationCallPipeline.Setup) {
+                        if (stopping) {
+                            context.error(
+                                HttpStatusCode.ServiceUnavailable,
+                                "ShuttingDown",
+                                "this server is shutting down; call another instance",
+                            )
+                            finish()
+                            return@intercept
+                        }
+                        inFlight.incrementAndGet()
+                        try {
+                            proceed()
+                        } finally {
+                            inFlight.decrementAndGet()
+                        }
                     }
+                    routing { routes() }
+                }.start(wait = false)
+            server = engine
+            port =
+                runBlocking {
+                    engine.engine
+                        .resolvedConnectors()
+                        .first()
+                        .port
                 }
-                routing { routes() }
-            }.start(wait = false)
-        server = engine
-        port =
-            runBlocking {
-                engine.engine
-                    .resolvedConnectors()
-                    .first()
-                    .port
-            }
-        instances =
-            hosted.keys.map { name ->
-                ServiceInstance(
-                    name,
-                    advertisedHost,
-                    port,
-                    weight = weight,
-                    metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to CHANNELS),
-                )
-            }
-        registry?.let { r -> runBlocking { instances.forEach { r.register(it) } } }
+            instances =
+                hosted.keys.map { name ->
+                    ServiceInstance(
+                        name,
+                        advertisedHost,
+                        port,
+                        weight = weight,
+                        metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to CHANNELS),
+                    )
+                }
+            registry?.let { r -> runBlocking { instances.forEach { r.register(it) } } }
+        } catch (e: Throwable) {
+            // undo what did start: the listener, the registrations, the components
+            runCatching { server?.stop(0, 1_000) }
+            registry?.let { r -> runBlocking { instances.forEach { runCatching { r.deregister(it) } } } }
+            components().forEach { runCatching { it.onStop() } }
+            stopHooks.forEach { runCatching { it.run() } }
+            status = ServerStatus.STOPPED
+            throw e
+        }
         status = ServerStatus.RUNNING
         log.info("Serving {} on {}", hosted.keys, baseUrl)
         return this
@@ -254,7 +264,7 @@ public class ServiceServer private constructor(
             }
         }
         get("/health") {
-            val results = health()
+            val results = kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.IO) { health() }
             val up = results.values.all { it.healthy }
             val body =
                 JsonObject(
@@ -302,7 +312,8 @@ public class ServiceServer private constructor(
                 "UnknownMethod",
                 "service '$serviceName' has no method '$methodName' (methods: ${descriptor.methods.joinToString(", ") { it.name }})",
             )
-        val binary = BinaryDispatchFormat.entries.firstOrNull { call.request.contentType().match(ContentType.parse(it.contentType)) }
+        val type = contentTypeOf(call)
+        val binary = BinaryDispatchFormat.entries.firstOrNull { type != null && type.match(ContentType.parse(it.contentType)) }
         if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation)
         if (!isJson(call)) return unsupported(call)
         val body = readBody(call) ?: return
@@ -334,6 +345,11 @@ public class ServiceServer private constructor(
         method: MethodDescriptor,
         implementation: Any,
     ) {
+        try {
+            format.check(method)
+        } catch (e: io.switchboard.ConfigurationException) {
+            return call.error(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", e.message ?: "")
+        }
         val body = readBody(call) ?: return
         val args =
             try {
@@ -371,6 +387,10 @@ public class ServiceServer private constructor(
         call: ApplicationCall,
         e: Throwable,
     ) {
+        if (e is NullPointerException && e.stackTrace.firstOrNull()?.className == "kotlin.jvm.internal.Intrinsics") {
+            // Kotlin's own null check of a parameter: the caller sent null for a non-null argument
+            return call.error(HttpStatusCode.BadRequest, "BadArgument", "a non-null argument was null: ${e.message}")
+        }
         val message = (e.message ?: "") + if (exposeStackTraces) "\n" + e.stackTraceToString() else ""
         call.error(HttpStatusCode.InternalServerError, e.javaClass.name, message)
     }
@@ -492,15 +512,18 @@ public class ServiceServer private constructor(
     }
 
     private fun isJson(call: ApplicationCall): Boolean {
-        val type = call.request.contentType()
+        val type = contentTypeOf(call) ?: return false
         return type == ContentType.Any || type.match(ContentType.Application.Json)
     }
+
+    /** The request's content type; null when the header does not parse. */
+    private fun contentTypeOf(call: ApplicationCall): ContentType? = runCatching { call.request.contentType() }.getOrNull()
 
     private suspend fun unsupported(call: ApplicationCall) =
         call.error(
             HttpStatusCode.UnsupportedMediaType,
             "UnsupportedMediaType",
-            "content type '${call.request.contentType()}' is not supported (expected: $SUPPORTED_TYPES)",
+            "content type '${call.request.headers["Content-Type"]}' is not supported (expected: $SUPPORTED_TYPES)",
         )
 
     /** The body, at most [maxBodyBytes]; null after answering 413. */

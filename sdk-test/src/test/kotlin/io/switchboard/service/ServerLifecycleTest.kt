@@ -15,6 +15,7 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
 import java.time.Duration
 import java.util.concurrent.atomic.AtomicBoolean
 
@@ -32,10 +33,10 @@ class ServerLifecycleTest :
             }.use { manager ->
                 val people = manager.getService<PeopleService>()
                 coroutineScope {
-                    val calls = (1..200).map { async { people.slow(500) } }
-                    while (server.callsInFlight < 200) delay(5)
+                    val calls = (1..200).map { async { people.slow(3_000) } }
+                    withTimeout(20_000) { while (server.callsInFlight < 200) delay(5) }
                     withContext(Dispatchers.IO) { server.stop() }
-                    calls.awaitAll().toSet() shouldBe setOf("slept 500")
+                    calls.awaitAll().toSet() shouldBe setOf("slept 3000")
                 }
             }
             server.status shouldBe ServerStatus.STOPPED

@@ -37,6 +37,8 @@ class ServiceInterfaceTest :
                     people.find(99) shouldBe null
                     people.search("Ad", 10).map { it.id } shouldBe listOf(1, 2)
                     people.search("Ad", 1).map { it.id } shouldBe listOf(1)
+                    people.search("nobody", 5) shouldBe emptyList()
+                    people.save(Person(3, "Eve", tags = emptyList(), scores = emptyMap())) shouldBe Person(3, "Eve")
                     people.remove(2) shouldBe Unit
                     people.find(2) shouldBe null
                     people.whoami("kotlin") shouldBe "hello kotlin"
@@ -126,6 +128,10 @@ class ServiceInterfaceTest :
                     text shouldContain "\"type\":\"java.lang.IllegalStateException\""
                     text shouldContain "\"message\":\"kaput\""
                     text.contains("at io.switchboard") shouldBe false
+                }
+                post("/_dispatch/people/find", "[1]", "json").let { (status, text) ->
+                    status shouldBe 415
+                    text shouldContain "content type 'json' is not supported"
                 }
                 post("/_dispatch/people/search", "[\"nobody\", 3]").first shouldBe 200
             }
