@@ -129,10 +129,6 @@ class ServiceInterfaceTest :
                     text shouldContain "\"message\":\"kaput\""
                     text.contains("at io.switchboard") shouldBe false
                 }
-                post("/_dispatch/people/find", "[1]", "json").let { (status, text) ->
-                    status shouldBe 415
-                    text shouldContain "content type 'json' is not supported"
-                }
                 post("/_dispatch/people/search", "[\"nobody\", 3]").first shouldBe 200
             }
         }
