@@ -63,11 +63,7 @@ internal class RestCall(
                 ParameterRole.BODY -> options.json(value, p.type)
             }
         }
-        return manager.rawRequest(http, descriptor.name, path, options.build()) { response ->
-            val bytes = response.bytes()
-            if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
-            decodeResult(codec, method.resultType, bytes)
-        }
+        return exchange(manager, http, descriptor, method, path, options.build()) { decodeResult(codec, method.resultType, it) }
     }
 
     private fun scalar(value: Any?): String = value?.toString() ?: ""
@@ -91,10 +87,8 @@ internal class DispatchJsonCall(
     ): Any? {
         val body = encodeArguments(codec, method, args)
         val options = RequestOptions.builder().bytes(body, "application/json").build()
-        return manager.rawRequest("POST", descriptor.name, DispatchProtocol.path(descriptor.name, method.name), options) { response ->
-            val bytes = response.bytes()
-            if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
-            decodeResult(codec, method.resultType, bytes)
+        return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options) {
+            decodeResult(codec, method.resultType, it)
         }
     }
 }
@@ -109,9 +103,7 @@ internal class BinaryDispatchCall(
         args: Array<Any?>,
     ): Any? {
         val options = RequestOptions.builder().bytes(format.encodeArguments(method, args), format.contentType).build()
-        return manager.rawRequest("POST", descriptor.name, DispatchProtocol.path(descriptor.name, method.name), options) { response ->
-            val bytes = response.bytes()
-            if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
+        return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options) { bytes ->
             val result = format.decodeResult(method, bytes)
             if (method.resultType.rawClass == Unit::class.java) Unit else result
         }
@@ -165,6 +157,22 @@ internal class LocalCall(
         return invokeImplementation(target, method, args)
     }
 }
+
+/** Sends one channel call and decodes a 2xx body with [decode]; other statuses become [RemoteServiceException]. */
+private suspend fun exchange(
+    manager: ServiceManager,
+    http: String,
+    descriptor: ServiceDescriptor,
+    method: MethodDescriptor,
+    path: String,
+    options: RequestOptions,
+    decode: (ByteArray) -> Any?,
+): Any? =
+    manager.rawRequest(http, descriptor.name, path, options) { response ->
+        val bytes = response.bytes()
+        if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
+        decode(bytes)
+    }
 
 /** The typed failure for a non-2xx answer: the remote error if the body is one, else the status and body. */
 internal fun remoteFailure(
