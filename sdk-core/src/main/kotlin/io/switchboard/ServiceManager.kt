@@ -181,9 +181,6 @@ public class ServiceManager internal constructor(
         }
     }
 
-    /** The codec of this manager. */
-    internal val bodyCodec: io.switchboard.codec.Codec get() = codec
-
     /** GET, decoded into [T]. */
     @Suppress("UNCHECKED_CAST")
     public suspend inline fun <reified T> get(

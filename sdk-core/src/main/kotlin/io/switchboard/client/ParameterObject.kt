@@ -13,6 +13,7 @@ import io.switchboard.codec.JsonCodec
  */
 public object ParameterObjects {
     private val codec: Codec = JsonCodec()
+    private val mapper = JsonCodec.defaultMapper()
 
     /** A [type] built from [parameters]. */
     @JvmStatic
@@ -30,10 +31,7 @@ public object ParameterObjects {
         type: BodyType,
         parameters: Map<String, Any?>,
     ): Any? {
-        val json =
-            com.fasterxml.jackson.databind
-                .ObjectMapper()
-                .writeValueAsBytes(parameters)
+        val json = mapper.writeValueAsBytes(parameters)
         return try {
             codec.decode(json, type)
         } catch (e: Exception) {

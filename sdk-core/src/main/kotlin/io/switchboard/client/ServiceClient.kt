@@ -10,11 +10,6 @@ import io.switchboard.ServiceManager
 import io.switchboard.ServiceManagerBuilder
 import io.switchboard.interceptor.Interceptor
 import io.switchboard.interceptor.JavaInterceptor
-import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.cancel
-import kotlinx.coroutines.future.future
 import org.slf4j.LoggerFactory
 import java.net.URI
 import java.time.Duration
@@ -43,7 +38,6 @@ public class ServiceClient private constructor(
     private val manager: ServiceManager
     private val plugins: List<Interceptor> = builder.plugins.toList()
     private val closeHooks = CopyOnWriteArrayList(builder.closeHooks)
-    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
     init {
         val managerBuilder = ServiceManager.builder()
@@ -158,7 +152,6 @@ public class ServiceClient private constructor(
     override fun close() {
         closeHooks.forEach { runCatching { it.run() }.onFailure { e -> log.warn("A close hook failed: {}", e.toString()) } }
         plugins.filterIsInstance<AutoCloseable>().forEach { runCatching { it.close() } }
-        scope.cancel()
         manager.close()
     }
 
