@@ -1,0 +1,203 @@
+package io.switchboard.bench
+
+import org.openjdk.jmh.results.RunResult
+import org.openjdk.jmh.runner.Runner
+import org.openjdk.jmh.runner.options.OptionsBuilder
+import java.io.BufferedReader
+import java.io.File
+import java.io.InputStreamReader
+import java.time.LocalDateTime
+import java.time.format.DateTimeFormatter
+import kotlin.system.exitProcess
+
+/** The run's settings, from `key=value` arguments. */
+class Settings(
+    args: Map<String, String>,
+) {
+    /** Seconds of each throughput measurement. */
+    val seconds: Double = args["seconds"]?.toDouble() ?: 10.0
+
+    /** Warm-up seconds before each throughput measurement. */
+    val warmup: Double = args["warmup"]?.toDouble() ?: 3.0
+
+    /** Rounds over all contenders; figures are medians over rounds. */
+    val rounds: Int = args["rounds"]?.toInt() ?: 3
+
+    /** Sequential calls measured (after as many again, up to 2,000, of warm-up). */
+    val sequentialCalls: Int = args["calls"]?.toInt() ?: 5_000
+
+    /** Callers in the throughput scenarios. */
+    val concurrency: Int = args["concurrency"]?.toInt() ?: 64
+
+    /** Only contenders whose label contains this (all when absent). */
+    val only: String? = args["only"]
+
+    /** Parts to skip: any of `http`, `heap`, `jmh`, comma-separated. */
+    val skip: Set<String> = args["skip"]?.split(',')?.map { it.trim() }?.toSet() ?: emptySet()
+
+    override fun toString(): String =
+        "rounds=$rounds seconds=$seconds warmup=$warmup calls=$sequentialCalls concurrency=$concurrency" +
+            (only?.let { " only=$it" } ?: "") + (if (skip.isEmpty()) "" else " skip=${skip.joinToString(",")}")
+}
+
+/** The target JVM: started first, ended last. */
+class TargetProcess : AutoCloseable {
+    private val process: Process =
+        ProcessBuilder(
+            File(System.getProperty("java.home"), "bin/java").path,
+            "-Xms512m",
+            "-Xmx512m",
+            "-XX:+UseParallelGC",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.switchboard.bench.TargetKt",
+        ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+
+    /** The instances' ports. */
+    val ports: List<Int>
+
+    /** Whether the target's Netty runs on the native epoll transport. */
+    val epoll: Boolean
+
+    init {
+        val out = BufferedReader(InputStreamReader(process.inputStream))
+        val first = out.readLine() ?: error("the target JVM ended before it printed its ports (exit ${process.waitFor()})")
+        check(first.startsWith(PORTS_PREFIX)) { "the target JVM printed '$first' instead of its ports" }
+        val (ports, epoll) = first.removePrefix(PORTS_PREFIX).split(" ")
+        this.ports = ports.split(",").map { it.toInt() }
+        this.epoll = epoll == "epoll=true"
+        Thread { out.lineSequence().forEach { println("[target] $it") } }.apply { isDaemon = true }.start()
+    }
+
+    override fun close() {
+        process.outputStream.close()
+        if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly()
+    }
+}
+
+private fun parseArgs(args: List<String>): Map<String, String> =
+    args.filter { it.isNotBlank() }.associate { arg ->
+        val (key, value) = arg.split('=', limit = 2).let { if (it.size == 2) it else error("expected key=value, got '$arg'") }
+        key to value
+    }
+
+/**
+ * The benchmark. Arguments: the output directory, then `key=value` settings (see [Settings]). It starts the target
+ * JVM, measures every contender in rounds, then the heap and load-balancer scenarios, and writes `results.md`.
+ */
+fun main(args: Array<String>) {
+    val outDir = File(args.firstOrNull() ?: "target/bench")
+    val settings = Settings(parseArgs(args.drop(1).flatMap { it.split(' ') }))
+    val started = System.nanoTime()
+    val report = Report(settings)
+    println("Switchboard benchmark: $settings")
+    try {
+        TargetProcess().use { target ->
+            report.target = "3 sdk-server instances on 127.0.0.1:${target.ports.joinToString(",")}, " +
+                "Netty ${if (target.epoll) "native epoll" else "NIO"} transport, own JVM (-Xmx512m, ParallelGC)"
+            println(report.target)
+            if ("http" !in settings.skip) runHttp(settings, target.ports, report)
+            if ("heap" !in settings.skip) runHeap(settings, target.ports, report)
+        }
+        if ("jmh" !in settings.skip) runJmh(report)
+    } catch (e: Throwable) {
+        e.printStackTrace()
+        report.failure = e.toString()
+    }
+    report.minutes = (System.nanoTime() - started) / 60e9
+    outDir.mkdirs()
+    val file = File(outDir, "results.md")
+    file.writeText(report.render())
+    println()
+    println(file.readText())
+    println("Written to ${file.absolutePath}")
+    exitProcess(if (report.failure == null) 0 else 1)
+}
+
+private fun runHttp(
+    settings: Settings,
+    ports: List<Int>,
+    report: Report,
+) {
+    val contenders = CONTENDERS.filter { c -> settings.only == null || c.label == CONTENDERS[0].label || settings.only in c.label }
+    repeat(settings.rounds) { round ->
+        for (contender in contenders) {
+            println("round ${round + 1}/${settings.rounds}: ${contender.label}")
+            val client =
+                try {
+                    contender.create(ports)
+                } catch (e: Exception) {
+                    println("  could not start: $e")
+                    report.problem(contender.label, "could not start: $e")
+                    continue
+                }
+            try {
+                System.gc()
+                val warm = minOf(settings.sequentialCalls, 2_000)
+                val seqGet = sequential(client, Op.GET, warm, settings.sequentialCalls)
+                val seqPost = sequential(client, Op.POST, warm, settings.sequentialCalls)
+                System.gc()
+                val loadGet = concurrent(client, Op.GET, settings.concurrency, settings.warmup, settings.seconds)
+                System.gc()
+                val loadPost = concurrent(client, Op.POST, settings.concurrency, settings.warmup, settings.seconds)
+                println(
+                    "  seq GET p50 %.0f µs p99 %.0f µs | seq POST p50 %.0f µs | c%d GET %.0f/s p99 %.0f µs | POST %.0f/s p99 %.0f µs"
+                        .format(
+                            seqGet.p50,
+                            seqGet.p99,
+                            seqPost.p50,
+                            settings.concurrency,
+                            loadGet.perSecond,
+                            loadGet.p99,
+                            loadPost.perSecond,
+                            loadPost.p99,
+                        ),
+                )
+                report.http(round, contender.label, seqGet, seqPost, loadGet, loadPost)
+                val errors = seqGet.errors + seqPost.errors + loadGet.errors + loadPost.errors
+                if (errors > 0) report.problem(contender.label, "$errors failed calls in round ${round + 1}")
+            } finally {
+                (client as AutoCloseable).close()
+            }
+        }
+    }
+    report.descriptions = contenders.associate { it.label to it.description }
+}
+
+private fun runHeap(
+    settings: Settings,
+    ports: List<Int>,
+    report: Report,
+) {
+    repeat(settings.rounds) { round ->
+        for ((label, create) in HEAP_CONTENDERS) {
+            val bytes = runCatching { retainedBytes { create(ports) } }
+            bytes.onSuccess {
+                println("heap round ${round + 1}: $label: ${it / 1024} KiB")
+                report.heap(round, label, it)
+            }
+            bytes.onFailure { report.problem(label, "heap scenario failed: $it") }
+        }
+    }
+}
+
+private fun runJmh(report: Report) {
+    val options =
+        OptionsBuilder()
+            .include(LoadBalancerBenchmark::class.java.name)
+            .shouldFailOnError(true)
+            .build()
+    val results: Collection<RunResult> = Runner(options).run()
+    for (result in results) {
+        val params = result.params
+        val stats = result.primaryResult.getStatistics()
+        report.balancer(
+            params.getParam("strategy"),
+            params.getParam("instances").toInt(),
+            BalancerFigure(stats.getPercentile(50.0), stats.min, stats.max),
+        )
+    }
+}
+
+/** When the report was made, for its heading. */
+internal fun now(): String = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"))

@@ -1,0 +1,149 @@
+package io.switchboard.bench
+
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.runBlocking
+import org.HdrHistogram.Histogram
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicLong
+
+/** What a scenario calls. */
+enum class Op { GET, POST }
+
+/** Latency percentiles of one measurement, in microseconds, and the calls that failed. */
+data class Latency(
+    val p50: Double,
+    val p99: Double,
+    val errors: Long,
+)
+
+/** Throughput of one measurement (calls completed per second), its p99 latency in microseconds, and failures. */
+data class Load(
+    val perSecond: Double,
+    val p99: Double,
+    val errors: Long,
+)
+
+private fun Histogram.micros(percentile: Double): Double = getValueAtPercentile(percentile) / 1_000.0
+
+/** One call of [client] (a [SuspendingClient] or a [BlockingClient]). */
+private suspend fun call(
+    client: Any,
+    op: Op,
+): Any =
+    when (client) {
+        is SuspendingClient -> if (op == Op.GET) client.get() else client.post()
+        is BlockingClient -> if (op == Op.GET) client.get() else client.post()
+        else -> error("not a benchmark client: ${client::class}")
+    }
+
+private fun callBlocking(
+    client: BlockingClient,
+    op: Op,
+): Any = if (op == Op.GET) client.get() else client.post()
+
+/** [count] calls one after another, after [warmup] unrecorded ones. */
+fun sequential(
+    client: Any,
+    op: Op,
+    warmup: Int,
+    count: Int,
+): Latency {
+    val histogram = Histogram(3)
+    var errors = 0L
+    if (client is BlockingClient) {
+        repeat(warmup) { runCatching { callBlocking(client, op) } }
+        repeat(count) {
+            val start = System.nanoTime()
+            try {
+                callBlocking(client, op)
+                histogram.recordValue(System.nanoTime() - start)
+            } catch (e: Exception) {
+                errors++
+            }
+        }
+    } else {
+        runBlocking {
+            repeat(warmup) { runCatching { call(client, op) } }
+            repeat(count) {
+                val start = System.nanoTime()
+                try {
+                    call(client, op)
+                    histogram.recordValue(System.nanoTime() - start)
+                } catch (e: Exception) {
+                    errors++
+                }
+            }
+        }
+    }
+    return Latency(histogram.micros(50.0), histogram.micros(99.0), errors)
+}
+
+/**
+ * [concurrency] callers calling in a loop: coroutines on `Dispatchers.Default` for a [SuspendingClient], platform
+ * threads for a [BlockingClient]. Calls that start during the first [warmupSeconds] are not recorded; the
+ * throughput counts the calls that started and completed in the [seconds] after that.
+ */
+fun concurrent(
+    client: Any,
+    op: Op,
+    concurrency: Int,
+    warmupSeconds: Double,
+    seconds: Double,
+): Load {
+    val begin = System.nanoTime()
+    val measureFrom = begin + (warmupSeconds * 1e9).toLong()
+    val end = measureFrom + (seconds * 1e9).toLong()
+    val histograms = List(concurrency) { Histogram(3) }
+    val errors = AtomicLong()
+
+    fun record(
+        worker: Int,
+        start: Long,
+        failed: Boolean,
+    ) {
+        val now = System.nanoTime()
+        if (start < measureFrom || now > end) return
+        if (failed) errors.incrementAndGet() else histograms[worker].recordValue(now - start)
+    }
+    if (client is BlockingClient) {
+        val pool = Executors.newFixedThreadPool(concurrency)
+        val done = CountDownLatch(concurrency)
+        repeat(concurrency) { worker ->
+            pool.execute {
+                while (System.nanoTime() < end) {
+                    val start = System.nanoTime()
+                    val failed = runCatching { callBlocking(client, op) }.isFailure
+                    record(worker, start, failed)
+                }
+                done.countDown()
+            }
+        }
+        done.await()
+        pool.shutdown()
+        pool.awaitTermination(10, TimeUnit.SECONDS)
+    } else {
+        runBlocking(Dispatchers.Default) {
+            repeat(concurrency) { worker ->
+                launch {
+                    while (System.nanoTime() < end) {
+                        val start = System.nanoTime()
+                        val failed =
+                            try {
+                                call(client, op)
+                                false
+                            } catch (e: Exception) {
+                                true
+                            }
+                        record(worker, start, failed)
+                    }
+                }
+            }
+        }
+    }
+    val all = Histogram(3)
+    histograms.forEach(all::add)
+    return Load(all.totalCount / seconds, all.micros(99.0), errors.get())
+}
