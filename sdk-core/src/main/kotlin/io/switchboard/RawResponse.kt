@@ -1,7 +1,6 @@
 package io.switchboard
 
 import io.ktor.client.statement.HttpResponse
-import io.ktor.client.statement.bodyAsChannel
 import io.ktor.client.statement.readRawBytes
 import io.ktor.utils.io.ByteReadChannel
 import io.switchboard.codec.Codec
@@ -30,7 +29,8 @@ public class RawResponse internal constructor(
     public fun header(name: String): String? = info.header(name)
 
     /** The body as a stream, read while the block runs. */
-    public suspend fun channel(): ByteReadChannel = response.bodyAsChannel()
+    @OptIn(io.ktor.utils.io.InternalAPI::class)
+    public suspend fun channel(): ByteReadChannel = response.rawContent
 
     /** The whole body as bytes. */
     public suspend fun bytes(): ByteArray = response.readRawBytes()

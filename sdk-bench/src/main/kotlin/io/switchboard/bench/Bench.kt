@@ -29,15 +29,18 @@ class Settings(
     /** Callers in the throughput scenarios. */
     val concurrency: Int = args["concurrency"]?.toInt() ?: 64
 
-    /** Only contenders whose label contains this (all when absent). */
-    val only: String? = args["only"]
+    /** Only the baseline and the contenders whose label contains one of these, comma-separated (all when absent). */
+    val only: List<String>? = args["only"]?.split(',')?.map { it.trim() }
+
+    /** Whether the baseline runs even when [only] leaves it out (`baseline=false` for profiling one contender). */
+    val baseline: Boolean = args["baseline"]?.toBoolean() ?: true
 
     /** Parts to skip: any of `http`, `heap`, `jmh`, comma-separated. */
     val skip: Set<String> = args["skip"]?.split(',')?.map { it.trim() }?.toSet() ?: emptySet()
 
     override fun toString(): String =
         "rounds=$rounds seconds=$seconds warmup=$warmup calls=$sequentialCalls concurrency=$concurrency" +
-            (only?.let { " only=$it" } ?: "") + (if (skip.isEmpty()) "" else " skip=${skip.joinToString(",")}")
+            (only?.let { " only=${it.joinToString(",")}" } ?: "") + (if (skip.isEmpty()) "" else " skip=${skip.joinToString(",")}")
 }
 
 /** The target JVM: started first, ended last. */
@@ -119,7 +122,10 @@ private fun runHttp(
     ports: List<Int>,
     report: Report,
 ) {
-    val contenders = CONTENDERS.filter { c -> settings.only == null || c.label == CONTENDERS[0].label || settings.only in c.label }
+    val contenders =
+        CONTENDERS.filter { c ->
+            settings.only == null || (c.label == CONTENDERS[0].label && settings.baseline) || settings.only.any { it in c.label }
+        }
     repeat(settings.rounds) { round ->
         for (contender in contenders) {
             println("round ${round + 1}/${settings.rounds}: ${contender.label}")

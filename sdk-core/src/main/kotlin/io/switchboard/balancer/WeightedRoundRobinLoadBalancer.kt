@@ -4,16 +4,25 @@ import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 
 /**
- * Smooth weighted round robin: over a cycle each instance gets calls in proportion to its weight, and
- * the calls are interleaved (weights 5:1:1 give A A B A C A A, never five A in a row).
+ * Weighted round robin, interleaved and O(log n) per choice: over each cycle every instance gets calls in
+ * proportion to its weight, spread through the cycle rather than in runs (weights 5:1:1 give A A C A A B A,
+ * never five A in a row).
  *
- * Each instance carries a running score; every choice adds each weight to its score, takes the
- * highest, and lowers the winner by the total weight. Scores survive instance-list changes for the
- * instances that stay.
+ * It is an earliest-deadline-first schedule: each instance has a next deadline on a virtual clock and moves
+ * it forward by `1 / weight` when chosen; a binary heap yields the earliest. An instance first enters at a
+ * phase spread by the golden ratio, so instances of equal weight do not all fall due together. Deadlines
+ * survive instance-list changes for the instances that stay; a new instance enters from the current time.
  */
 public class WeightedRoundRobinLoadBalancer : LoadBalancer {
     private var source: List<ServiceInstance>? = null
-    private var scores = DoubleArray(0)
+    private var deadlines = DoubleArray(0)
+    private var strides = DoubleArray(0)
+
+    /** Instance indices, a min-heap by deadline (ties go to the lower index). */
+    private var heap = IntArray(0)
+
+    /** The virtual time: the deadline of the latest choice. */
+    private var now = 0.0
 
     @Synchronized
     override fun choose(
@@ -22,27 +31,58 @@ public class WeightedRoundRobinLoadBalancer : LoadBalancer {
     ): ServiceInstance {
         if (instances.size == 1) return instances[0]
         if (instances !== source) adopt(instances)
-        var total = 0.0
-        var best = 0
-        for (i in instances.indices) {
-            val weight = instances[i].weight
-            scores[i] += weight
-            total += weight
-            if (scores[i] > scores[best]) best = i
-        }
-        scores[best] -= total
-        return instances[best]
+        val chosen = heap[0]
+        now = deadlines[chosen]
+        deadlines[chosen] += strides[chosen]
+        siftDown(0)
+        if (now > RESTART_CLOCK_AT) restartClock()
+        return instances[chosen]
     }
 
     private fun adopt(instances: List<ServiceInstance>) {
         val previous = source
-        if (previous != null && previous == instances) {
-            source = instances
-            return
-        }
-        val kept = HashMap<String, Double>()
-        previous?.forEachIndexed { i, instance -> kept[instance.instanceId] = scores[i] }
-        scores = DoubleArray(instances.size) { kept[instances[it].instanceId] ?: 0.0 }
         source = instances
+        if (previous != null && previous == instances) return
+        val kept = HashMap<String, Double>(previous?.size ?: 0)
+        previous?.forEachIndexed { i, instance -> kept[instance.instanceId] = deadlines[i] }
+        strides = DoubleArray(instances.size) { 1.0 / instances[it].weight }
+        deadlines = DoubleArray(instances.size) { kept[instances[it].instanceId] ?: (now + phase(it) * strides[it]) }
+        heap = IntArray(instances.size) { it }
+        for (i in heap.size / 2 - 1 downTo 0) siftDown(i)
+    }
+
+    private fun earlier(
+        a: Int,
+        b: Int,
+    ): Boolean = deadlines[a] < deadlines[b] || (deadlines[a] == deadlines[b] && a < b)
+
+    private fun siftDown(start: Int) {
+        var i = start
+        val size = heap.size
+        while (true) {
+            val left = 2 * i + 1
+            if (left >= size) return
+            val right = left + 1
+            val child = if (right < size && earlier(heap[right], heap[left])) right else left
+            if (!earlier(heap[child], heap[i])) return
+            val swap = heap[i]
+            heap[i] = heap[child]
+            heap[child] = swap
+            i = child
+        }
+    }
+
+    /** Keeps the clock small enough for doubles to tell deadlines apart; the order is unchanged. */
+    private fun restartClock() {
+        for (i in deadlines.indices) deadlines[i] -= now
+        now = 0.0
+    }
+
+    private companion object {
+        const val RESTART_CLOCK_AT = 1e9
+        const val GOLDEN = 0.6180339887498949
+
+        /** The entry phase of the instance at [index], in (0, 1): golden-ratio steps, evenly spread for any count. */
+        fun phase(index: Int): Double = (index * GOLDEN) % 1.0
     }
 }

@@ -5,11 +5,12 @@ import io.ktor.client.HttpClientConfig
 import io.ktor.client.engine.HttpClientEngine
 import io.ktor.client.engine.cio.CIO
 import io.ktor.client.engine.cio.endpoint
-import io.ktor.client.engine.okhttp.OkHttp
 import io.ktor.client.plugins.HttpTimeout
 import io.switchboard.HttpEngine
+import kotlinx.coroutines.Job
 import okhttp3.ConnectionPool
 import okhttp3.Dispatcher
+import okhttp3.OkHttpClient
 import java.time.Duration
 import java.util.concurrent.TimeUnit
 
@@ -32,21 +33,25 @@ internal fun createHttpClient(
     val pool = settings.connectionPoolSize
     return when (settings.engine) {
         HttpEngine.OKHTTP -> {
-            HttpClient(OkHttp) {
-                engine {
-                    config {
-                        // at most `pool` calls run at once, so at most `pool` connections exist; all stay idle for reuse
-                        connectionPool(ConnectionPool(pool, settings.keepAlive.toMillis(), TimeUnit.MILLISECONDS))
-                        dispatcher(
-                            Dispatcher().apply {
-                                maxRequests = pool
-                                maxRequestsPerHost = pool
-                            },
-                        )
-                        retryOnConnectionFailure(true)
-                    }
-                }
-                common(settings)
+            val okHttp =
+                OkHttpClient
+                    .Builder()
+                    // at most `pool` calls run at once, so at most `pool` connections exist; all stay idle for reuse
+                    .connectionPool(ConnectionPool(pool, settings.keepAlive.toMillis(), TimeUnit.MILLISECONDS))
+                    .dispatcher(
+                        Dispatcher().apply {
+                            maxRequests = pool
+                            maxRequestsPerHost = pool
+                        },
+                    ).connectTimeout(settings.connectTimeout)
+                    .readTimeout(settings.readTimeout)
+                    .writeTimeout(settings.readTimeout)
+                    .retryOnConnectionFailure(true)
+                    .build()
+            val engine = OkHttpTransport(okHttp)
+            HttpClient(engine) { common(settings) }.also { client ->
+                // a client made over a given engine leaves it open: close it with the client
+                client.coroutineContext[Job]!!.invokeOnCompletion { engine.close() }
             }
         }
 
@@ -68,6 +73,8 @@ internal fun createHttpClient(
 
 private fun HttpClientConfig<*>.common(settings: HttpSettings) {
     expectSuccess = false
+    // bodies are read raw and decoded by the manager's codec: Ktor's body transformers would only add pipeline steps
+    useDefaultTransformers = false
     install(HttpTimeout) {
         connectTimeoutMillis = settings.connectTimeout.toMillis()
         socketTimeoutMillis = settings.readTimeout.toMillis()

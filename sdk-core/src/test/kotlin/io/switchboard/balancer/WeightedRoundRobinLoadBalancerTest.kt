@@ -23,13 +23,21 @@ private fun longestRun(ids: List<String>): Int =
 
 class WeightedRoundRobinLoadBalancerTest :
     FunSpec({
-        test("weights 5:1:1 give the smooth sequence A A B A C A A, cycle after cycle") {
+        test("weights 5:1:1 give the interleaved sequence A A C A A B A, cycle after cycle") {
             val instances = listOf(instance("A", 5.0), instance("B", 1.0), instance("C", 1.0))
             val balancer = WeightedRoundRobinLoadBalancer()
             val picks = List(70) { balancer.choose(instances, context).instanceId }
-            picks.take(7) shouldBe listOf("A", "A", "B", "A", "C", "A", "A")
+            picks.take(7) shouldBe listOf("A", "A", "C", "A", "A", "B", "A")
             picks.chunked(7).forEach { it shouldBe picks.take(7) }
-            longestRun(picks) shouldBeLessThan 5
+            longestRun(picks) shouldBeLessThan 4
+        }
+
+        test("10,000 instances of equal weight are each chosen once per cycle") {
+            val instances = List(10_000) { instance("i$it", 1.0) }
+            val balancer = WeightedRoundRobinLoadBalancer()
+            val cycle = List(10_000) { balancer.choose(instances, context).instanceId }
+            cycle.toSet().size shouldBe 10_000
+            List(10_000) { balancer.choose(instances, context).instanceId } shouldBe cycle
         }
 
         test("shares follow the weights exactly over whole cycles") {

@@ -1,0 +1,319 @@
+package io.switchboard.internal
+
+import io.ktor.client.engine.HttpClientEngineBase
+import io.ktor.client.engine.HttpClientEngineCapability
+import io.ktor.client.engine.HttpClientEngineConfig
+import io.ktor.client.engine.callContext
+import io.ktor.client.engine.mergeHeaders
+import io.ktor.client.plugins.ConnectTimeoutException
+import io.ktor.client.plugins.HttpTimeoutCapability
+import io.ktor.client.plugins.HttpTimeoutConfig
+import io.ktor.client.plugins.SocketTimeoutException
+import io.ktor.client.request.HttpRequestData
+import io.ktor.client.request.HttpResponseData
+import io.ktor.http.Headers
+import io.ktor.http.HttpHeaders
+import io.ktor.http.HttpProtocolVersion
+import io.ktor.http.HttpStatusCode
+import io.ktor.http.Url
+import io.ktor.http.content.OutgoingContent
+import io.ktor.util.date.GMTDate
+import io.ktor.utils.io.ByteChannel
+import io.ktor.utils.io.ByteReadChannel
+import io.ktor.utils.io.InternalAPI
+import io.ktor.utils.io.readRemaining
+import io.ktor.utils.io.writeFully
+import io.ktor.utils.io.writer
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.GlobalScope
+import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.suspendCancellableCoroutine
+import kotlinx.io.readByteArray
+import okhttp3.Call
+import okhttp3.Callback
+import okhttp3.HttpUrl
+import okhttp3.MediaType.Companion.toMediaTypeOrNull
+import okhttp3.OkHttpClient
+import okhttp3.Protocol
+import okhttp3.Request
+import okhttp3.RequestBody.Companion.toRequestBody
+import okhttp3.Response
+import okhttp3.internal.http.HttpMethod
+import java.io.IOException
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.TimeUnit
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
+
+/** Bodies up to this size are read whole on OkHttp's thread; longer or unsized ones stream. */
+private const val BUFFERED_BODY_LIMIT = 1L shl 20
+
+/** Instances come and go; the per-instance URL cache starts over past this size. */
+private const val MAX_CACHED_BASES = 1_024
+
+/** The transport's Ktor configuration: no dispatcher hop of its own (OkHttp's callback resumes the call). */
+internal class OkHttpTransportConfig : HttpClientEngineConfig() {
+    init {
+        dispatcher = Dispatchers.Unconfined
+    }
+}
+
+/**
+ * The manager's Ktor engine over OkHttp, built for many small request/response calls:
+ *
+ * - a call is enqueued on OkHttp's dispatcher and its continuation resumed from OkHttp's callback, so a call
+ *   crosses threads twice (to OkHttp and back to the caller), where Ktor's own OkHttp engine also hops to its
+ *   dispatcher and copies the body through a coroutine;
+ * - a response body with a Content-Length up to 1 MiB is read whole on OkHttp's thread; a longer or
+ *   unsized body streams through a channel filled on `Dispatchers.IO`;
+ * - request bodies are sent from memory (the manager's bodies are encoded bytes; channel contents are read
+ *   first);
+ * - connect and socket timeouts of a call select an OkHttp client that shares the pool and dispatcher of
+ *   [client]; the request timeout is Ktor's HttpTimeout plugin, which cancels the call.
+ */
+@OptIn(InternalAPI::class)
+internal class OkHttpTransport(
+    private val client: OkHttpClient,
+) : HttpClientEngineBase("switchboard-okhttp") {
+    override val config: HttpClientEngineConfig = OkHttpTransportConfig()
+
+    override val supportedCapabilities: Set<HttpClientEngineCapability<*>> = setOf(HttpTimeoutCapability)
+
+    private val withTimeouts = ConcurrentHashMap<Pair<Long?, Long?>, OkHttpClient>()
+
+    private val bases = ConcurrentHashMap<BaseKey, HttpUrl>()
+
+    private data class BaseKey(
+        val scheme: String,
+        val host: String,
+        val port: Int,
+    )
+
+    override suspend fun execute(data: HttpRequestData): HttpResponseData {
+        val callContext = callContext()
+        val request = toOkHttp(data, callContext)
+        val call = clientFor(data.getCapabilityOrNull(HttpTimeoutCapability)).newCall(request)
+        val requestTime = GMTDate()
+        return suspendCancellableCoroutine { continuation ->
+            continuation.invokeOnCancellation { call.cancel() }
+            call.enqueue(
+                object : Callback {
+                    override fun onFailure(
+                        call: Call,
+                        e: IOException,
+                    ) {
+                        continuation.resumeWithException(mapFailure(e, data))
+                    }
+
+                    override fun onResponse(
+                        call: Call,
+                        response: Response,
+                    ) {
+                        val answer =
+                            try {
+                                responseData(response, requestTime, callContext, data)
+                            } catch (e: IOException) {
+                                response.close()
+                                continuation.resumeWithException(mapFailure(e, data))
+                                return
+                            }
+                        continuation.resume(answer) { _, _, _ -> response.close() }
+                    }
+                },
+            )
+        }
+    }
+
+    private fun clientFor(timeouts: HttpTimeoutConfig?): OkHttpClient {
+        val connect = timeouts?.connectTimeoutMillis
+        val socket = timeouts?.socketTimeoutMillis
+        if (connect == null && socket == null) return client
+        return withTimeouts.getOrPut(connect to socket) {
+            client
+                .newBuilder()
+                .apply {
+                    connect?.let { connectTimeout(okHttpMillis(it), TimeUnit.MILLISECONDS) }
+                    socket?.let {
+                        readTimeout(okHttpMillis(it), TimeUnit.MILLISECONDS)
+                        writeTimeout(okHttpMillis(it), TimeUnit.MILLISECONDS)
+                    }
+                }.build()
+        }
+    }
+
+    private suspend fun toOkHttp(
+        data: HttpRequestData,
+        callContext: CoroutineContext,
+    ): Request {
+        val builder = Request.Builder().url(httpUrlOf(data.url))
+        mergeHeaders(data.headers, data.body) { name, value ->
+            if (name != HttpHeaders.ContentLength) builder.addHeader(name, value)
+        }
+        val method = data.method.value
+        val body =
+            if (HttpMethod.permitsRequestBody(method)) {
+                val bytes = bytesOf(data.body, callContext)
+                val type =
+                    data.body.contentType
+                        ?.toString()
+                        ?.toMediaTypeOrNull()
+                if (bytes.isEmpty() && !HttpMethod.requiresRequestBody(method)) null else bytes.toRequestBody(type)
+            } else {
+                null
+            }
+        return builder.method(method, body).build()
+    }
+
+    /** OkHttp's URL for [url], from a cached base per scheme, host and port (OkHttp canonicalizes hosts on every parse). */
+    private fun httpUrlOf(url: Url): HttpUrl {
+        if (bases.size > MAX_CACHED_BASES) bases.clear()
+        val base =
+            bases.getOrPut(BaseKey(url.protocol.name, url.host, url.port)) {
+                HttpUrl
+                    .Builder()
+                    .scheme(url.protocol.name)
+                    .host(url.host)
+                    .port(url.port)
+                    .build()
+            }
+        val query = url.encodedQuery
+        return base
+            .newBuilder()
+            .encodedPath(url.encodedPath.ifEmpty { "/" })
+            .encodedQuery(query.ifEmpty { null })
+            .build()
+    }
+
+    private suspend fun bytesOf(
+        content: OutgoingContent,
+        callContext: CoroutineContext,
+    ): ByteArray =
+        when (content) {
+            is OutgoingContent.ByteArrayContent -> {
+                content.bytes()
+            }
+
+            is OutgoingContent.NoContent -> {
+                ByteArray(0)
+            }
+
+            is OutgoingContent.ReadChannelContent -> {
+                content.readFrom().readRemaining().readByteArray()
+            }
+
+            is OutgoingContent.WriteChannelContent -> {
+                coroutineScope {
+                    val channel = ByteChannel()
+                    launch(callContext) {
+                        try {
+                            content.writeTo(channel)
+                        } finally {
+                            channel.flushAndClose()
+                        }
+                    }
+                    channel.readRemaining().readByteArray()
+                }
+            }
+
+            is OutgoingContent.ContentWrapper -> {
+                bytesOf(content.delegate(), callContext)
+            }
+
+            is OutgoingContent.ProtocolUpgrade -> {
+                throw UnsupportedOperationException("protocol upgrades are not supported by the manager's transport")
+            }
+        }
+
+    private fun responseData(
+        response: Response,
+        requestTime: GMTDate,
+        callContext: CoroutineContext,
+        data: HttpRequestData,
+    ): HttpResponseData {
+        val body = response.body
+        val length = body.contentLength()
+        val content: ByteReadChannel =
+            if (length in 0..BUFFERED_BODY_LIMIT) {
+                ByteReadChannel(body.bytes())
+            } else {
+                stream(response, callContext, data)
+            }
+        return HttpResponseData(
+            HttpStatusCode(response.code, response.message),
+            requestTime,
+            OkHttpHeaders(response.headers),
+            response.protocol.toKtor(),
+            content,
+            callContext,
+        )
+    }
+
+    @OptIn(kotlinx.coroutines.DelicateCoroutinesApi::class)
+    private fun stream(
+        response: Response,
+        callContext: CoroutineContext,
+        data: HttpRequestData,
+    ): ByteReadChannel =
+        GlobalScope
+            .writer(callContext + Dispatchers.IO) {
+                response.body.source().use { source ->
+                    val buffer = ByteArray(8192)
+                    while (true) {
+                        val read =
+                            try {
+                                source.read(buffer)
+                            } catch (e: IOException) {
+                                throw mapFailure(e, data)
+                            }
+                        if (read < 0) break
+                        channel.writeFully(buffer, 0, read)
+                        channel.flush()
+                    }
+                }
+            }.channel
+
+    override fun close() {
+        super.close()
+        client.dispatcher.executorService.shutdown()
+        client.connectionPool.evictAll()
+    }
+}
+
+/** OkHttp treats 0 as "no timeout"; Ktor uses Long.MAX_VALUE for that. */
+private fun okHttpMillis(millis: Long): Long = if (millis == Long.MAX_VALUE) 0 else millis
+
+private fun mapFailure(
+    e: IOException,
+    data: HttpRequestData,
+): Throwable =
+    if (e is java.net.SocketTimeoutException) {
+        if (e.message?.contains("connect", ignoreCase = true) == true) ConnectTimeoutException(data, e) else SocketTimeoutException(data, e)
+    } else {
+        e
+    }
+
+private fun Protocol.toKtor(): HttpProtocolVersion =
+    when (this) {
+        Protocol.HTTP_1_0 -> HttpProtocolVersion.HTTP_1_0
+        Protocol.HTTP_2, Protocol.H2_PRIOR_KNOWLEDGE -> HttpProtocolVersion.HTTP_2_0
+        else -> HttpProtocolVersion.HTTP_1_1
+    }
+
+/** OkHttp's response headers seen as Ktor [Headers], without copying. */
+private class OkHttpHeaders(
+    private val headers: okhttp3.Headers,
+) : Headers {
+    override val caseInsensitiveName: Boolean get() = true
+
+    override fun getAll(name: String): List<String>? = headers.values(name).takeIf { it.isNotEmpty() }
+
+    override fun names(): Set<String> = headers.names()
+
+    override fun entries(): Set<Map.Entry<String, List<String>>> = headers.toMultimap().entries
+
+    override fun isEmpty(): Boolean = headers.size == 0
+
+    override fun get(name: String): String? = headers[name]
+}
