@@ -35,25 +35,33 @@ class Settings(
     /** Whether the baseline runs even when [only] leaves it out (`baseline=false` for profiling one contender). */
     val baseline: Boolean = args["baseline"]?.toBoolean() ?: true
 
+    /** The target's Netty transport: `epoll` (native, when the platform has it) or `nio`. */
+    val server: String = args["server"] ?: "epoll"
+
     /** Parts to skip: any of `http`, `heap`, `jmh`, comma-separated. */
     val skip: Set<String> = args["skip"]?.split(',')?.map { it.trim() }?.toSet() ?: emptySet()
 
     override fun toString(): String =
-        "rounds=$rounds seconds=$seconds warmup=$warmup calls=$sequentialCalls concurrency=$concurrency" +
+        "server=$server rounds=$rounds seconds=$seconds warmup=$warmup calls=$sequentialCalls concurrency=$concurrency" +
             (only?.let { " only=${it.joinToString(",")}" } ?: "") + (if (skip.isEmpty()) "" else " skip=${skip.joinToString(",")}")
 }
 
 /** The target JVM: started first, ended last. */
-class TargetProcess : AutoCloseable {
+class TargetProcess(
+    nio: Boolean,
+) : AutoCloseable {
     private val process: Process =
         ProcessBuilder(
-            File(System.getProperty("java.home"), "bin/java").path,
-            "-Xms512m",
-            "-Xmx512m",
-            "-XX:+UseParallelGC",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "io.switchboard.bench.TargetKt",
+            listOfNotNull(
+                File(System.getProperty("java.home"), "bin/java").path,
+                "-Xms512m",
+                "-Xmx512m",
+                "-XX:+UseParallelGC",
+                if (nio) "-Dio.netty.transport.noNative=true" else null,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.switchboard.bench.TargetKt",
+            ),
         ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
 
     /** The instances' ports. */
@@ -95,7 +103,7 @@ fun main(args: Array<String>) {
     val report = Report(settings)
     println("Switchboard benchmark: $settings")
     try {
-        TargetProcess().use { target ->
+        TargetProcess(nio = settings.server == "nio").use { target ->
             report.target = "3 sdk-server instances on 127.0.0.1:${target.ports.joinToString(",")}, " +
                 "Netty ${if (target.epoll) "native epoll" else "NIO"} transport, own JVM (-Xmx512m, ParallelGC)"
             println(report.target)
@@ -147,7 +155,7 @@ private fun runHttp(
                 System.gc()
                 val loadPost = concurrent(client, Op.POST, settings.concurrency, settings.warmup, settings.seconds)
                 println(
-                    "  seq GET p50 %.0f µs p99 %.0f µs | seq POST p50 %.0f µs | c%d GET %.0f/s p99 %.0f µs | POST %.0f/s p99 %.0f µs"
+                    "  seq GET p50 %.0f µs p99 %.0f µs | seq POST p50 %.0f µs | c%d GET %.0f/s p99 %.0f µs cpu %.0f µs/call | POST %.0f/s p99 %.0f µs"
                         .format(
                             seqGet.p50,
                             seqGet.p99,
@@ -155,6 +163,7 @@ private fun runHttp(
                             settings.concurrency,
                             loadGet.perSecond,
                             loadGet.p99,
+                            loadGet.cpuPerCall,
                             loadPost.perSecond,
                             loadPost.p99,
                         ),

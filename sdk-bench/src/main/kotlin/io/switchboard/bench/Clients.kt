@@ -173,6 +173,10 @@ val CONTENDERS: List<Contender> =
             ProxyClient(ports, Channel.DISPATCH_PROTOBUF)
         },
         Contender(
+            "OkHttp async + coroutines",
+            "OkHttp 5.3.2 enqueue() under suspendCancellableCoroutine, no Ktor, kotlinx-serialization, fixed URL: the floor for coroutines on OkHttp",
+        ) { ports -> OkHttpCoroutineClient(ports[0]) },
+        Contender(
             "Retrofit + OkHttp",
             "Retrofit 3.0.0 + OkHttp 5.3.2 (pool 128), Jackson converter, blocking execute(), fixed URL",
         ) { ports -> RetrofitClient("http://127.0.0.1:${ports[0]}") },

@@ -4,6 +4,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.HdrHistogram.Histogram
+import java.lang.management.ManagementFactory
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
@@ -24,7 +25,11 @@ data class Load(
     val perSecond: Double,
     val p99: Double,
     val errors: Long,
+    /** Microseconds of this (client) process's CPU per completed call, over warm-up and measurement. */
+    val cpuPerCall: Double,
 )
+
+private val os = ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean
 
 private fun Histogram.micros(percentile: Double): Double = getValueAtPercentile(percentile) / 1_000.0
 
@@ -98,6 +103,8 @@ fun concurrent(
     val end = measureFrom + (seconds * 1e9).toLong()
     val histograms = List(concurrency) { Histogram(3) }
     val errors = AtomicLong()
+    val completed = AtomicLong()
+    val cpuBefore = os.processCpuTime
 
     fun record(
         worker: Int,
@@ -105,6 +112,7 @@ fun concurrent(
         failed: Boolean,
     ) {
         val now = System.nanoTime()
+        completed.incrementAndGet()
         if (start < measureFrom || now > end) return
         if (failed) errors.incrementAndGet() else histograms[worker].recordValue(now - start)
     }
@@ -145,5 +153,6 @@ fun concurrent(
     }
     val all = Histogram(3)
     histograms.forEach(all::add)
-    return Load(all.totalCount / seconds, all.micros(99.0), errors.get())
+    val cpu = (os.processCpuTime - cpuBefore) / 1_000.0 / completed.get().coerceAtLeast(1)
+    return Load(all.totalCount / seconds, all.micros(99.0), errors.get(), cpu)
 }
