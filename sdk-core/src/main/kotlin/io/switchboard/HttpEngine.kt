@@ -9,7 +9,11 @@ package io.switchboard
  * cost a TCP handshake.
  */
 public enum class HttpEngine {
-    /** Ktor's OkHttp engine with a pool sized by `connectionPoolSize`; connections are reused. */
+    /**
+     * Switchboard's Ktor engine over OkHttp, with a pool sized by `connectionPoolSize`; connections are
+     * reused, and a call crosses threads only to OkHttp and back (about half the client CPU per call of
+     * Ktor's own OkHttp engine in the benchmark, see BENCHMARKS.md).
+     */
     OKHTTP,
 
     /** Ktor's CIO engine (pure Kotlin coroutines); a new connection per request in most cases. */

@@ -185,13 +185,13 @@ private fun runHeap(
     report: Report,
 ) {
     repeat(settings.rounds) { round ->
-        for ((label, create) in HEAP_CONTENDERS) {
-            val bytes = runCatching { retainedBytes { create(ports) } }
+        for (contender in HEAP_CONTENDERS) {
+            val bytes = runCatching { retainedBytes(contender.copies) { contender.create(ports) } }
             bytes.onSuccess {
-                println("heap round ${round + 1}: $label: ${it / 1024} KiB")
-                report.heap(round, label, it)
+                println("heap round ${round + 1}: ${contender.label}: ${it / 1024} KiB")
+                report.heap(round, contender.label, it)
             }
-            bytes.onFailure { report.problem(label, "heap scenario failed: $it") }
+            bytes.onFailure { report.problem(contender.label, "heap scenario failed: $it") }
         }
     }
 }

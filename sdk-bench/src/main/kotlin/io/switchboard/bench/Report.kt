@@ -174,7 +174,7 @@ class Report(
 
     private fun renderHeap(out: StringBuilder) {
         val base = heap.keys.first()
-        out.appendLine("### Heap retained by an idle client (KiB after full GCs; ratio to the baseline)")
+        out.appendLine("### Heap retained by one idle client (KiB after full GCs, several copies measured together; ratio to the baseline)")
         out.appendLine()
         out.appendLine("| client | KiB | × |")
         out.appendLine("| --- | --- | --- |")

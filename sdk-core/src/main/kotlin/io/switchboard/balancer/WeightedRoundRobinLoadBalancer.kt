@@ -11,7 +11,8 @@ import io.switchboard.ServiceInstance
  * It is an earliest-deadline-first schedule: each instance has a next deadline on a virtual clock and moves
  * it forward by `1 / weight` when chosen; a binary heap yields the earliest. An instance first enters at a
  * phase spread by the golden ratio, so instances of equal weight do not all fall due together. Deadlines
- * survive instance-list changes for the instances that stay; a new instance enters from the current time.
+ * survive instance-list changes for the instances that stay (rescaled when their weight changed); a new
+ * instance enters from the current time.
  */
 public class WeightedRoundRobinLoadBalancer : LoadBalancer {
     private var source: List<ServiceInstance>? = null
@@ -30,7 +31,8 @@ public class WeightedRoundRobinLoadBalancer : LoadBalancer {
         context: RequestContext,
     ): ServiceInstance {
         if (instances.size == 1) return instances[0]
-        if (instances !== source) adopt(instances)
+        // a list changed in place (a custom discovery may do that) is adopted anew, like a new list
+        if (instances !== source || instances.size != heap.size) adopt(instances)
         val chosen = heap[0]
         now = deadlines[chosen]
         deadlines[chosen] += strides[chosen]
@@ -42,11 +44,15 @@ public class WeightedRoundRobinLoadBalancer : LoadBalancer {
     private fun adopt(instances: List<ServiceInstance>) {
         val previous = source
         source = instances
-        if (previous != null && previous == instances) return
+        if (previous != null && previous.size == heap.size && previous == instances) return
+        // for the instances that stay: how far their next turn is, in calls of their own (stride units)
         val kept = HashMap<String, Double>(previous?.size ?: 0)
-        previous?.forEachIndexed { i, instance -> kept[instance.instanceId] = deadlines[i] }
-        strides = DoubleArray(instances.size) { 1.0 / instances[it].weight }
-        deadlines = DoubleArray(instances.size) { kept[instances[it].instanceId] ?: (now + phase(it) * strides[it]) }
+        if (previous != null && previous.size == deadlines.size) {
+            previous.forEachIndexed { i, instance -> kept[instance.instanceId] = (deadlines[i] - now) / strides[i] }
+        }
+        strides = DoubleArray(instances.size) { minOf(1.0 / instances[it].weight, MAX_STRIDE) }
+        // a changed weight rescales the wait: a weight raised from 0.1 to 10 waits a tenth as long, not ten units
+        deadlines = DoubleArray(instances.size) { now + (kept[instances[it].instanceId] ?: phase(it)) * strides[it] }
         heap = IntArray(instances.size) { it }
         for (i in heap.size / 2 - 1 downTo 0) siftDown(i)
     }
@@ -80,6 +86,9 @@ public class WeightedRoundRobinLoadBalancer : LoadBalancer {
 
     private companion object {
         const val RESTART_CLOCK_AT = 1e9
+
+        /** Caps `1 / weight` so that a vanishing weight still gives a finite deadline. */
+        const val MAX_STRIDE = 1e6
         const val GOLDEN = 0.6180339887498949
 
         /** The entry phase of the instance at [index], in (0, 1): golden-ratio steps, evenly spread for any count. */

@@ -27,6 +27,8 @@ import io.ktor.utils.io.writer
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.coroutineScope
+import kotlinx.coroutines.ensureActive
+import kotlinx.coroutines.job
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlinx.io.readByteArray
@@ -47,7 +49,7 @@ import kotlin.coroutines.CoroutineContext
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 
-/** Bodies up to this size are read whole on OkHttp's thread; longer or unsized ones stream. */
+/** Bodies up to this size are read whole on OkHttp's thread; longer ones stream. */
 private const val BUFFERED_BODY_LIMIT = 1L shl 20
 
 /** Instances come and go; the per-instance URL cache starts over past this size. */
@@ -66,14 +68,18 @@ internal class OkHttpTransportConfig : HttpClientEngineConfig() {
  * - a call is enqueued on OkHttp's dispatcher and its continuation resumed from OkHttp's callback, so a call
  *   crosses threads twice (to OkHttp and back to the caller), where Ktor's own OkHttp engine also hops to its
  *   dispatcher and copies the body through a coroutine;
- * - a response body with a Content-Length up to 1 MiB is read whole on OkHttp's thread; a longer or
- *   unsized body streams through a channel filled on `Dispatchers.IO`;
+ * - a response body up to 1 MiB (sized, chunked or gunzipped) is read whole on OkHttp's thread; a longer
+ *   one streams through a channel filled on `Dispatchers.IO`, and cancelling the call cancels the OkHttp
+ *   call and closes the response;
  * - request bodies are sent from memory (the manager's bodies are encoded bytes; channel contents are read
  *   first);
  * - connect and socket timeouts of a call select an OkHttp client that shares the pool and dispatcher of
  *   [client]; the request timeout is Ktor's HttpTimeout plugin, which cancels the call.
+ *
+ * (InternalCoroutinesApi: `invokeOnCompletion(onCancelling = true)`, as Ktor's own engines use it, so that a
+ * cancelled call cancels the OkHttp call at once.)
  */
-@OptIn(InternalAPI::class)
+@OptIn(InternalAPI::class, kotlinx.coroutines.InternalCoroutinesApi::class)
 internal class OkHttpTransport(
     private val client: OkHttpClient,
 ) : HttpClientEngineBase("switchboard-okhttp") {
@@ -96,6 +102,8 @@ internal class OkHttpTransport(
         val request = toOkHttp(data, callContext)
         val call = clientFor(data.getCapabilityOrNull(HttpTimeoutCapability)).newCall(request)
         val requestTime = GMTDate()
+        // the call's job outlives this function while the body streams: cancelling it cancels the OkHttp call
+        callContext.job.invokeOnCompletion(onCancelling = true) { if (it != null) call.cancel() }
         return suspendCancellableCoroutine { continuation ->
             continuation.invokeOnCancellation { call.cancel() }
             call.enqueue(
@@ -114,9 +122,10 @@ internal class OkHttpTransport(
                         val answer =
                             try {
                                 responseData(response, requestTime, callContext, data)
-                            } catch (e: IOException) {
+                            } catch (e: Throwable) {
+                                // anything thrown here would end on OkHttp's thread and leave the caller waiting
                                 response.close()
-                                continuation.resumeWithException(mapFailure(e, data))
+                                continuation.resumeWithException(if (e is IOException) mapFailure(e, data) else e)
                                 return
                             }
                         continuation.resume(answer) { _, _, _ -> response.close() }
@@ -130,6 +139,7 @@ internal class OkHttpTransport(
         val connect = timeouts?.connectTimeoutMillis
         val socket = timeouts?.socketTimeoutMillis
         if (connect == null && socket == null) return client
+        if (withTimeouts.size > MAX_CACHED_BASES) withTimeouts.clear()
         return withTimeouts.getOrPut(connect to socket) {
             client
                 .newBuilder()
@@ -206,11 +216,13 @@ internal class OkHttpTransport(
             is OutgoingContent.WriteChannelContent -> {
                 coroutineScope {
                     val channel = ByteChannel()
-                    launch(callContext) {
+                    launch {
                         try {
                             content.writeTo(channel)
-                        } finally {
                             channel.flushAndClose()
+                        } catch (e: Throwable) {
+                            channel.cancel(e)
+                            throw e
                         }
                     }
                     channel.readRemaining().readByteArray()
@@ -232,11 +244,11 @@ internal class OkHttpTransport(
         callContext: CoroutineContext,
         data: HttpRequestData,
     ): HttpResponseData {
-        val body = response.body
-        val length = body.contentLength()
+        val source = response.body.source()
+        // read up to the limit here, sized or not (chunked, or gunzipped by OkHttp); only a longer body streams
         val content: ByteReadChannel =
-            if (length in 0..BUFFERED_BODY_LIMIT) {
-                ByteReadChannel(body.bytes())
+            if (!source.request(BUFFERED_BODY_LIMIT + 1)) {
+                ByteReadChannel(source.readByteArray()).also { response.close() }
             } else {
                 stream(response, callContext, data)
             }
@@ -255,12 +267,15 @@ internal class OkHttpTransport(
         response: Response,
         callContext: CoroutineContext,
         data: HttpRequestData,
-    ): ByteReadChannel =
-        GlobalScope
+    ): ByteReadChannel {
+        // closed however the call ends, even if the copier below never gets to run
+        callContext.job.invokeOnCompletion { response.close() }
+        return GlobalScope
             .writer(callContext + Dispatchers.IO) {
                 response.body.source().use { source ->
                     val buffer = ByteArray(8192)
                     while (true) {
+                        ensureActive()
                         val read =
                             try {
                                 source.read(buffer)
@@ -273,6 +288,7 @@ internal class OkHttpTransport(
                     }
                 }
             }.channel
+    }
 
     override fun close() {
         super.close()
@@ -311,9 +327,12 @@ private class OkHttpHeaders(
 
     override fun names(): Set<String> = headers.names()
 
-    override fun entries(): Set<Map.Entry<String, List<String>>> = headers.toMultimap().entries
+    // names as the server spelled them (OkHttp's toMultimap() lowercases them)
+    override fun entries(): Set<Map.Entry<String, List<String>>> =
+        headers.names().mapTo(LinkedHashSet()) { java.util.AbstractMap.SimpleImmutableEntry(it, headers.values(it)) }
 
     override fun isEmpty(): Boolean = headers.size == 0
 
-    override fun get(name: String): String? = headers[name]
+    // the first value, as Ktor's other engines answer (OkHttp's get() gives the last)
+    override fun get(name: String): String? = headers.values(name).firstOrNull()
 }

@@ -32,6 +32,17 @@ class WeightedRoundRobinLoadBalancerTest :
             longestRun(picks) shouldBeLessThan 4
         }
 
+        test("a raised weight takes effect at once, without starving the instance") {
+            val balancer = WeightedRoundRobinLoadBalancer()
+            val warming = listOf(instance("A", 0.1), instance("B", 10.0))
+            // A was just chosen: at weight 0.1 its next turn is ten time units away
+            balancer.choose(warming, context).instanceId shouldBe "A"
+            val warm = listOf(instance("A", 10.0), instance("B", 10.0))
+            val next = List(20) { balancer.choose(warm, context).instanceId }
+            next.count { it == "A" } shouldBe 10
+            longestRun(next) shouldBeLessThan 3
+        }
+
         test("10,000 instances of equal weight are each chosen once per cycle") {
             val instances = List(10_000) { instance("i$it", 1.0) }
             val balancer = WeightedRoundRobinLoadBalancer()

@@ -1,0 +1,116 @@
+package io.switchboard.e2e
+
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContain
+import io.kotest.matchers.longs.shouldBeLessThan
+import io.kotest.matchers.shouldBe
+import io.ktor.http.ContentType
+import io.ktor.server.engine.embeddedServer
+import io.ktor.server.netty.Netty
+import io.ktor.server.response.header
+import io.ktor.server.response.respondBytes
+import io.ktor.server.response.respondBytesWriter
+import io.ktor.server.response.respondText
+import io.ktor.server.routing.get
+import io.ktor.server.routing.routing
+import io.ktor.utils.io.writeStringUtf8
+import io.switchboard.RequestContext
+import io.switchboard.RequestOptions
+import io.switchboard.ServiceInstance
+import io.switchboard.ServiceManager
+import io.switchboard.ServiceTimeoutException
+import io.switchboard.interceptor.Interceptor
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.runBlocking
+import java.time.Duration
+
+private val BIG = ByteArray(2 * 1024 * 1024 + 17) { (it % 251).toByte() }
+
+/**
+ * The default engine over OkHttp: bodies above the 1 MiB that are read at once stream whole, chunked bodies
+ * arrive intact, a timeout cuts a body that trickles in, and response headers keep their names and order.
+ */
+class TransportTest :
+    FunSpec({
+        val server =
+            embeddedServer(Netty, host = "127.0.0.1", port = 0) {
+                routing {
+                    get("/big") { call.respondBytes(BIG, ContentType.Application.OctetStream) }
+                    get("/chunked") {
+                        call.respondBytesWriter(ContentType.Text.Plain) {
+                            for (part in listOf("alpha-", "beta-", "gamma")) {
+                                writeStringUtf8(part)
+                                flush()
+                            }
+                        }
+                    }
+                    get("/trickle") {
+                        call.respondBytesWriter(ContentType.Text.Plain) {
+                            repeat(100) {
+                                writeStringUtf8("x")
+                                flush()
+                                delay(50)
+                            }
+                        }
+                    }
+                    get("/headers") {
+                        call.response.header("X-Request-Id", "r-1")
+                        call.response.header("X-Dup", "first")
+                        call.response.header("X-Dup", "second")
+                        call.respondText("ok")
+                    }
+                }
+            }.start(wait = false)
+        val port =
+            runBlocking {
+                server.engine
+                    .resolvedConnectors()
+                    .first()
+                    .port
+            }
+        val seen = ArrayList<Map<String, List<String>>>()
+        val manager =
+            ServiceManager {
+                staticInstances("svc", ServiceInstance("svc", "127.0.0.1", port))
+                addInterceptor(
+                    object : Interceptor {
+                        override val name: String get() = "headers"
+
+                        override suspend fun afterResponse(context: RequestContext) {
+                            synchronized(seen) { seen += context.response!!.headers }
+                        }
+                    },
+                )
+            }
+        afterSpec {
+            manager.close()
+            server.stop(0, 1_000)
+        }
+
+        test("a body of 2 MiB streams through whole") {
+            manager.rawGet("svc", "/big") { it.bytes() }.contentEquals(BIG) shouldBe true
+            manager.get<ByteArray>("svc", "/big").contentEquals(BIG) shouldBe true
+        }
+
+        test("a chunked body without a Content-Length arrives intact") {
+            manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
+            manager.rawGet("svc", "/chunked") { it.text() } shouldBe "alpha-beta-gamma"
+        }
+
+        test("a call's timeout cuts a body that trickles in, and the manager keeps serving") {
+            val started = System.nanoTime()
+            shouldThrow<ServiceTimeoutException> {
+                manager.get<String>("svc", "/trickle", RequestOptions { timeout(Duration.ofMillis(300)) })
+            }
+            (System.nanoTime() - started) / 1_000_000 shouldBeLessThan 2_000
+            manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
+        }
+
+        test("response headers keep the server's spelling, and the first of repeated values comes first") {
+            manager.rawGet("svc", "/headers") { it.header("x-dup") } shouldBe "first"
+            val headers = synchronized(seen) { seen.last() }
+            headers.keys shouldContain "X-Request-Id"
+            headers["X-Dup"] shouldBe listOf("first", "second")
+        }
+    })
