@@ -6,6 +6,8 @@ import io.switchboard.BodyType
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.SerializationException
 import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.serializer
 import java.lang.reflect.Type
 import java.util.concurrent.ConcurrentHashMap
@@ -57,6 +59,23 @@ public class JsonCodec
                 json.decodeFromString(serializer, bytes.decodeToString())
             } else {
                 mapper.readValue<Any?>(bytes, mapper.constructType(type.javaType))
+            }
+        }
+
+        /**
+         * Decodes [element], a part of a JSON document already parsed (an argument of a dispatch call, say), into
+         * [type] without printing and parsing it again; Java types go through Jackson from its text.
+         */
+        public fun decode(
+            element: JsonElement,
+            type: BodyType,
+        ): Any? {
+            if (element is JsonNull && !type.rawClass.isPrimitive) return null
+            val serializer = serializerFor(type)
+            return if (serializer != null) {
+                json.decodeFromJsonElement(serializer, element)
+            } else {
+                mapper.readValue<Any?>(element.toString(), mapper.constructType(type.javaType))
             }
         }
 

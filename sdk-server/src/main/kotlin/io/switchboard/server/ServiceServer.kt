@@ -21,6 +21,7 @@ import io.ktor.server.routing.post
 import io.ktor.server.routing.route
 import io.ktor.server.routing.routing
 import io.ktor.utils.io.readRemaining
+import io.switchboard.BodyType
 import io.switchboard.ServiceInstance
 import io.switchboard.codec.Codec
 import io.switchboard.codec.JsonCodec
@@ -35,6 +36,7 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.io.readByteArray
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import org.slf4j.LoggerFactory
@@ -333,7 +335,7 @@ public class ServiceServer private constructor(
         }
         val args = arrayOfNulls<Any?>(array.size)
         method.parameters.forEachIndexed { i, p ->
-            args[i] = decodeArgument(call, serviceName, method, i, array[i].toString().toByteArray()) ?: return
+            args[i] = decodeArgument(call, serviceName, method, i, array[i]) ?: return
         }
         invokeAndRespond(call, method, implementation, args)
     }
@@ -464,11 +466,32 @@ public class ServiceServer private constructor(
         method: MethodDescriptor,
         index: Int,
         bytes: ByteArray,
+    ): Any? = decodeArgument(call, serviceName, method, index) { codec.decode(bytes, it) }
+
+    /** Argument [index] decoded from an [element] of the parsed argument array; the JSON codec reads it as it is. */
+    private suspend fun decodeArgument(
+        call: ApplicationCall,
+        serviceName: String,
+        method: MethodDescriptor,
+        index: Int,
+        element: JsonElement,
+    ): Any? =
+        decodeArgument(call, serviceName, method, index) { type ->
+            val json = codec as? JsonCodec
+            if (json != null) json.decode(element, type) else codec.decode(element.toString().toByteArray(), type)
+        }
+
+    private suspend fun decodeArgument(
+        call: ApplicationCall,
+        serviceName: String,
+        method: MethodDescriptor,
+        index: Int,
+        decode: (BodyType) -> Any?,
     ): Any? {
         val parameter = method.parameters[index]
         val value =
             try {
-                codec.decode(bytes, parameter.type)
+                decode(parameter.type)
             } catch (e: Exception) {
                 call.error(
                     HttpStatusCode.BadRequest,
