@@ -32,6 +32,9 @@ class Settings(
     /** Only the baseline and the contenders whose label contains one of these, comma-separated (all when absent). */
     val only: List<String>? = args["only"]?.split(',')?.map { it.trim() }
 
+    /** Whether one unrecorded pass over all contenders precedes the rounds. */
+    val warmupPass: Boolean = args["warmup-pass"]?.toBoolean() ?: true
+
     /** Whether the baseline runs even when [only] leaves it out (`baseline=false` for profiling one contender). */
     val baseline: Boolean = args["baseline"]?.toBoolean() ?: true
 
@@ -100,7 +103,7 @@ fun main(args: Array<String>) {
     val outDir = File(args.firstOrNull() ?: "target/bench")
     val settings = Settings(parseArgs(args.drop(1).flatMap { it.split(' ') }))
     val started = System.nanoTime()
-    val report = Report(settings)
+    val report = Report(settings, CONTENDERS[0].label, HEAP_CONTENDERS[0].label)
     println("Switchboard benchmark: $settings")
     try {
         TargetProcess(nio = settings.server == "nio").use { target ->
@@ -134,8 +137,11 @@ private fun runHttp(
         CONTENDERS.filter { c ->
             settings.only == null || (c.label == CONTENDERS[0].label && settings.baseline) || settings.only.any { it in c.label }
         }
+    if (settings.warmupPass) warmUp(contenders, ports)
     repeat(settings.rounds) { round ->
-        for (contender in contenders) {
+        // each round starts at another contender, so that no one always runs first or last
+        val shift = round * contenders.size / settings.rounds
+        for (contender in contenders.drop(shift) + contenders.take(shift)) {
             println("round ${round + 1}/${settings.rounds}: ${contender.label}")
             val client =
                 try {
@@ -177,6 +183,25 @@ private fun runHttp(
         }
     }
     report.descriptions = contenders.associate { it.label to it.description }
+}
+
+/** One unrecorded pass over every contender, so that the first round does not pay for JIT compilation. */
+private fun warmUp(
+    contenders: List<Contender>,
+    ports: List<Int>,
+) {
+    for (contender in contenders) {
+        println("warm-up: ${contender.label}")
+        val client = runCatching { contender.create(ports) }.getOrNull() ?: continue
+        try {
+            sequential(client, Op.GET, 0, 500)
+            sequential(client, Op.POST, 0, 500)
+            concurrent(client, Op.GET, 64, 0.0, 1.0)
+            concurrent(client, Op.POST, 64, 0.0, 1.0)
+        } finally {
+            (client as AutoCloseable).close()
+        }
+    }
 }
 
 private fun runHeap(

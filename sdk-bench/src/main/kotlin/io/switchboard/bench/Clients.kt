@@ -52,7 +52,6 @@ class RawKtorClient(
     port: Int,
 ) : SuspendingClient {
     private val base = "http://127.0.0.1:$port"
-    private val orderJson = json.encodeToString(Order.serializer(), ORDER)
 
     override suspend fun get(): Any {
         val response = client.get("$base/hello")
@@ -65,7 +64,8 @@ class RawKtorClient(
         val response =
             client.post("$base/echo") {
                 contentType(ContentType.Application.Json)
-                setBody(orderJson)
+                // encoded per call, as every other contender does
+                setBody(json.encodeToString(Order.serializer(), ORDER))
             }
         val text = response.bodyAsText()
         check(response.status.isSuccess()) { "HTTP ${response.status} from the target" }

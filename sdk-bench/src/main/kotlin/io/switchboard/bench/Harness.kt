@@ -25,13 +25,14 @@ data class Load(
     val perSecond: Double,
     val p99: Double,
     val errors: Long,
-    /** Microseconds of this (client) process's CPU per completed call, over warm-up and measurement. */
+    /** Microseconds of this (client) process's CPU per call completed in the measured window. */
     val cpuPerCall: Double,
 )
 
 private val os = ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean
 
-private fun Histogram.micros(percentile: Double): Double = getValueAtPercentile(percentile) / 1_000.0
+/** A percentile in microseconds; NaN (shown as "–") when no call succeeded. */
+private fun Histogram.micros(percentile: Double): Double = if (totalCount == 0L) Double.NaN else getValueAtPercentile(percentile) / 1_000.0
 
 /** One call of [client] (a [SuspendingClient] or a [BlockingClient]). */
 private suspend fun call(
@@ -103,8 +104,22 @@ fun concurrent(
     val end = measureFrom + (seconds * 1e9).toLong()
     val histograms = List(concurrency) { Histogram(3) }
     val errors = AtomicLong()
-    val completed = AtomicLong()
-    val cpuBefore = os.processCpuTime
+    // the process's CPU time at the start and the end of the measured window, sampled by a watcher thread
+    val cpu = LongArray(2)
+    val watcher =
+        Thread {
+            fun sleepUntil(nanos: Long) {
+                val wait = nanos - System.nanoTime()
+                if (wait > 0) Thread.sleep(wait / 1_000_000, (wait % 1_000_000).toInt())
+            }
+            sleepUntil(measureFrom)
+            cpu[0] = os.processCpuTime
+            sleepUntil(end)
+            cpu[1] = os.processCpuTime
+        }.apply {
+            isDaemon = true
+            start()
+        }
 
     fun record(
         worker: Int,
@@ -112,7 +127,6 @@ fun concurrent(
         failed: Boolean,
     ) {
         val now = System.nanoTime()
-        completed.incrementAndGet()
         if (start < measureFrom || now > end) return
         if (failed) errors.incrementAndGet() else histograms[worker].recordValue(now - start)
     }
@@ -123,7 +137,13 @@ fun concurrent(
             pool.execute {
                 while (System.nanoTime() < end) {
                     val start = System.nanoTime()
-                    val failed = runCatching { callBlocking(client, op) }.isFailure
+                    val failed =
+                        try {
+                            callBlocking(client, op)
+                            false
+                        } catch (e: Exception) {
+                            true
+                        }
                     record(worker, start, failed)
                 }
                 done.countDown()
@@ -153,6 +173,8 @@ fun concurrent(
     }
     val all = Histogram(3)
     histograms.forEach(all::add)
-    val cpu = (os.processCpuTime - cpuBefore) / 1_000.0 / completed.get().coerceAtLeast(1)
-    return Load(all.totalCount / seconds, all.micros(99.0), errors.get(), cpu)
+    watcher.join()
+    val calls = all.totalCount + errors.get()
+    val cpuPerCall = if (calls == 0L) Double.NaN else (cpu[1] - cpu[0]) / 1_000.0 / calls
+    return Load(all.totalCount / seconds, all.micros(99.0), errors.get(), cpuPerCall)
 }
