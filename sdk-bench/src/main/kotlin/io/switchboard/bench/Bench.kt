@@ -14,6 +14,11 @@ import kotlin.system.exitProcess
 class Settings(
     args: Map<String, String>,
 ) {
+    init {
+        val unknown = args.keys - KEYS
+        require(unknown.isEmpty()) { "unknown benchmark setting(s) ${unknown.joinToString()} (known: ${KEYS.joinToString()})" }
+    }
+
     /** Seconds of each throughput measurement. */
     val seconds: Double = args["seconds"]?.toDouble() ?: 10.0
 
@@ -43,6 +48,10 @@ class Settings(
 
     /** Parts to skip: any of `http`, `heap`, `jmh`, comma-separated. */
     val skip: Set<String> = args["skip"]?.split(',')?.map { it.trim() }?.toSet() ?: emptySet()
+
+    private companion object {
+        val KEYS = setOf("seconds", "warmup", "rounds", "calls", "concurrency", "only", "server", "warmup-pass", "baseline", "skip")
+    }
 
     override fun toString(): String =
         "server=$server rounds=$rounds seconds=$seconds warmup=$warmup calls=$sequentialCalls concurrency=$concurrency" +

@@ -34,6 +34,15 @@ private val os = ManagementFactory.getOperatingSystemMXBean() as com.sun.managem
 /** A percentile in microseconds; NaN (shown as "–") when no call succeeded. */
 private fun Histogram.micros(percentile: Double): Double = if (totalCount == 0L) Double.NaN else getValueAtPercentile(percentile) / 1_000.0
 
+/** Whether [block] throws: a failed call counts as an error, not as a latency. */
+private inline fun fails(block: () -> Unit): Boolean =
+    try {
+        block()
+        false
+    } catch (e: Exception) {
+        true
+    }
+
 /** One call of [client] (a [SuspendingClient] or a [BlockingClient]). */
 private suspend fun call(
     client: Any,
@@ -137,13 +146,7 @@ fun concurrent(
             pool.execute {
                 while (System.nanoTime() < end) {
                     val start = System.nanoTime()
-                    val failed =
-                        try {
-                            callBlocking(client, op)
-                            false
-                        } catch (e: Exception) {
-                            true
-                        }
+                    val failed = fails { callBlocking(client, op) }
                     record(worker, start, failed)
                 }
                 done.countDown()
@@ -158,13 +161,7 @@ fun concurrent(
                 launch {
                     while (System.nanoTime() < end) {
                         val start = System.nanoTime()
-                        val failed =
-                            try {
-                                call(client, op)
-                                false
-                            } catch (e: Exception) {
-                                true
-                            }
+                        val failed = fails { call(client, op) }
                         record(worker, start, failed)
                     }
                 }

@@ -65,6 +65,7 @@ val HEAP_CONTENDERS: List<HeapContender> =
             val apis = List(KNOWN_SERVICES) { RetrofitClient.create(okHttp, "http://127.0.0.1:${ports[it % 3]}") }
             apis.forEach { RetrofitClient.body(it.hello().execute()) }
             AutoCloseable {
+                // referencing the interfaces keeps them reachable, so that they count, until the measurement closes this
                 apis.size
                 okHttp.dispatcher.executorService.shutdown()
                 okHttp.connectionPool.evictAll()

@@ -138,7 +138,12 @@ internal class OkHttpTransport(
     private fun clientFor(timeouts: HttpTimeoutConfig?): OkHttpClient {
         val connect = timeouts?.connectTimeoutMillis
         val socket = timeouts?.socketTimeoutMillis
-        if (connect == null && socket == null) return client
+        // HttpTimeout fills in the manager's own timeouts on every call: those are the base client's, no lookup needed
+        if ((connect == null || okHttpMillis(connect) == client.connectTimeoutMillis.toLong()) &&
+            (socket == null || okHttpMillis(socket) == client.readTimeoutMillis.toLong())
+        ) {
+            return client
+        }
         if (withTimeouts.size > MAX_CACHED_BASES) withTimeouts.clear()
         return withTimeouts.getOrPut(connect to socket) {
             client
