@@ -3,8 +3,8 @@ package io.switchboard
 import io.ktor.client.statement.HttpResponse
 import io.ktor.client.statement.readRawBytes
 import io.ktor.utils.io.ByteReadChannel
-import io.switchboard.codec.Codec
 import io.switchboard.internal.decodeBody
+import io.switchboard.spi.Codec
 
 /**
  * The response of a `raw…` call, valid only inside the block it is handed to: the connection is

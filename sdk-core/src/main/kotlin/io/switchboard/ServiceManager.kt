@@ -1,12 +1,6 @@
 package io.switchboard
 
-import io.switchboard.balancer.LoadBalancer
 import io.switchboard.discovery.InMemoryRegistry
-import io.switchboard.discovery.RegistryConnection
-import io.switchboard.discovery.ServiceDiscovery
-import io.switchboard.discovery.ServiceRegistry
-import io.switchboard.interceptor.Interceptor
-import io.switchboard.interceptor.JavaInterceptor
 import io.switchboard.internal.CallPipeline
 import io.switchboard.internal.HttpSettings
 import io.switchboard.internal.InterceptorChain
@@ -21,6 +15,12 @@ import io.switchboard.service.LocalCall
 import io.switchboard.service.RestCall
 import io.switchboard.service.ServiceDescriptor
 import io.switchboard.service.ServiceProxy
+import io.switchboard.spi.Interceptor
+import io.switchboard.spi.JavaInterceptor
+import io.switchboard.spi.LoadBalancer
+import io.switchboard.spi.RegistryConnection
+import io.switchboard.spi.ServiceDiscovery
+import io.switchboard.spi.ServiceRegistry
 import kotlinx.coroutines.CoroutineName
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers

@@ -1,16 +1,16 @@
 package io.switchboard
 
-import io.switchboard.balancer.LoadBalancerFactory
 import io.switchboard.balancer.LoadBalancers
-import io.switchboard.codec.Codec
 import io.switchboard.codec.JsonCodec
 import io.switchboard.discovery.InMemoryRegistry
-import io.switchboard.discovery.RegistryConnection
-import io.switchboard.discovery.RegistryProvider
-import io.switchboard.discovery.ServiceDiscovery
-import io.switchboard.discovery.ServiceRegistry
-import io.switchboard.interceptor.Interceptor
-import io.switchboard.interceptor.JavaInterceptor
+import io.switchboard.spi.Codec
+import io.switchboard.spi.Interceptor
+import io.switchboard.spi.JavaInterceptor
+import io.switchboard.spi.LoadBalancerFactory
+import io.switchboard.spi.RegistryConnection
+import io.switchboard.spi.RegistryProvider
+import io.switchboard.spi.ServiceDiscovery
+import io.switchboard.spi.ServiceRegistry
 import java.time.Duration
 import java.util.ServiceLoader
 import kotlin.time.toJavaDuration

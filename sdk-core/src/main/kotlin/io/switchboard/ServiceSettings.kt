@@ -1,7 +1,7 @@
 package io.switchboard
 
-import io.switchboard.balancer.LoadBalancerFactory
 import io.switchboard.balancer.LoadBalancers
+import io.switchboard.spi.LoadBalancerFactory
 import java.time.Duration
 import kotlin.time.toJavaDuration
 

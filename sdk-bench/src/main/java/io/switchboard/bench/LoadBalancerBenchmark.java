@@ -2,8 +2,8 @@ package io.switchboard.bench;
 
 import io.switchboard.RequestContext;
 import io.switchboard.ServiceInstance;
-import io.switchboard.balancer.LoadBalancer;
 import io.switchboard.balancer.LoadBalancers;
+import io.switchboard.spi.LoadBalancer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,7 @@
 package io.switchboard.balancer
 
 import io.switchboard.ConfigurationException
+import io.switchboard.spi.LoadBalancerFactory
 
 /** The built-in strategies, by the names used in configuration. */
 public object LoadBalancers {

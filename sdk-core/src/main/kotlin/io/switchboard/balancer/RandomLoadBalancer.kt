@@ -2,6 +2,7 @@ package io.switchboard.balancer
 
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
+import io.switchboard.spi.LoadBalancer
 import java.util.concurrent.ThreadLocalRandom
 
 /** Sends each call to a uniformly random instance, ignoring weights. */

@@ -2,6 +2,7 @@ package io.switchboard.balancer
 
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
+import io.switchboard.spi.LoadBalancer
 import java.util.concurrent.atomic.AtomicInteger
 
 /** Sends each call to the next instance in turn, ignoring weights. */

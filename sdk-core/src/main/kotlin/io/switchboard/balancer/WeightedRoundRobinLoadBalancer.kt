@@ -2,6 +2,7 @@ package io.switchboard.balancer
 
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
+import io.switchboard.spi.LoadBalancer
 
 /**
  * Weighted round robin, interleaved and O(log n) per choice: over each cycle every instance gets calls in

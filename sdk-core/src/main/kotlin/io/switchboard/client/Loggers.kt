@@ -2,10 +2,10 @@ package io.switchboard.client
 
 import io.switchboard.RequestBody
 import io.switchboard.RequestContext
-import io.switchboard.codec.Codec
 import io.switchboard.codec.JsonCodec
-import io.switchboard.interceptor.Interceptor
 import io.switchboard.interceptor.LoggingInterceptor
+import io.switchboard.spi.Codec
+import io.switchboard.spi.Interceptor
 import org.slf4j.Logger
 import org.slf4j.LoggerFactory
 import org.slf4j.event.Level

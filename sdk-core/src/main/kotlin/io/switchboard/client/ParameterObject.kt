@@ -2,8 +2,8 @@ package io.switchboard.client
 
 import io.switchboard.BodyType
 import io.switchboard.bodyTypeOf
-import io.switchboard.codec.Codec
 import io.switchboard.codec.JsonCodec
+import io.switchboard.spi.Codec
 
 /**
  * Builds a request object from named parameters, the way aio-service-client's parameter-object

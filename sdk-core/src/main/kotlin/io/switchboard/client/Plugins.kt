@@ -3,7 +3,7 @@ package io.switchboard.client
 import io.ktor.http.encodeURLPathPart
 import io.switchboard.InvalidRequestException
 import io.switchboard.RequestContext
-import io.switchboard.interceptor.Interceptor
+import io.switchboard.spi.Interceptor
 import java.time.Duration
 import java.util.UUID
 import java.util.function.Supplier

@@ -2,7 +2,7 @@ package io.switchboard.client
 
 import io.switchboard.RequestContext
 import io.switchboard.SwitchboardException
-import io.switchboard.interceptor.Interceptor
+import io.switchboard.spi.Interceptor
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob

@@ -8,8 +8,8 @@ import io.switchboard.RequestOptions
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceManagerBuilder
-import io.switchboard.interceptor.Interceptor
-import io.switchboard.interceptor.JavaInterceptor
+import io.switchboard.spi.Interceptor
+import io.switchboard.spi.JavaInterceptor
 import org.slf4j.LoggerFactory
 import java.net.URI
 import java.time.Duration

@@ -3,6 +3,8 @@ package io.switchboard.codec
 import com.fasterxml.jackson.databind.DeserializationFeature
 import com.fasterxml.jackson.databind.ObjectMapper
 import io.switchboard.BodyType
+import io.switchboard.InternalSwitchboardApi
+import io.switchboard.spi.Codec
 import kotlinx.serialization.KSerializer
 import kotlinx.serialization.SerializationException
 import kotlinx.serialization.json.Json
@@ -66,6 +68,7 @@ public class JsonCodec
          * Decodes [element], a part of a JSON document already parsed (an argument of a dispatch call, say), into
          * [type] without printing and parsing it again; Java types go through Jackson from its text.
          */
+        @InternalSwitchboardApi
         public fun decode(
             element: JsonElement,
             type: BodyType,

@@ -1,6 +1,8 @@
 package io.switchboard.discovery
 
 import io.switchboard.ServiceInstance
+import io.switchboard.spi.InstanceListener
+import io.switchboard.spi.ServiceDiscovery
 
 /**
  * Asks each discovery in turn and answers with the first non-empty instance list.

@@ -1,6 +1,9 @@
 package io.switchboard.discovery
 
 import io.switchboard.ServiceInstance
+import io.switchboard.spi.InstanceListener
+import io.switchboard.spi.ServiceDiscovery
+import io.switchboard.spi.ServiceRegistry
 import org.slf4j.LoggerFactory
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList

@@ -1,6 +1,7 @@
 package io.switchboard.interceptor
 
 import io.switchboard.RequestContext
+import io.switchboard.spi.Interceptor
 import org.slf4j.LoggerFactory
 import java.util.function.Supplier
 

@@ -2,6 +2,7 @@ package io.switchboard.interceptor
 
 import io.switchboard.HttpStatusException
 import io.switchboard.RequestContext
+import io.switchboard.spi.Interceptor
 import java.time.Duration
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicLong

@@ -31,10 +31,10 @@ import io.switchboard.ServiceSettings
 import io.switchboard.ServiceTimeoutException
 import io.switchboard.SwitchboardException
 import io.switchboard.TimeoutKind
-import io.switchboard.balancer.LoadBalancer
-import io.switchboard.codec.Codec
-import io.switchboard.discovery.ServiceDiscovery
 import io.switchboard.interceptor.LoggingInterceptor.Companion.maskedPath
+import io.switchboard.spi.Codec
+import io.switchboard.spi.LoadBalancer
+import io.switchboard.spi.ServiceDiscovery
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.sync.Semaphore
 import kotlinx.coroutines.withContext

@@ -1,6 +1,6 @@
 package io.switchboard.internal
 
-import io.switchboard.interceptor.Interceptor
+import io.switchboard.spi.Interceptor
 
 /**
  * The manager's interceptors, kept as an immutable sorted snapshot: a call reads the snapshot once, so

@@ -1,6 +1,7 @@
 package io.switchboard.service
 
 import io.switchboard.ConfigurationException
+import io.switchboard.InternalSwitchboardApi
 import io.switchboard.codec.MsgPack
 import kotlinx.serialization.BinaryFormat
 import kotlinx.serialization.ExperimentalSerializationApi
@@ -25,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap
  * @property channel the channel that uses the format.
  * @property contentType the `Content-Type` of its bodies.
  */
+@InternalSwitchboardApi
 public enum class BinaryDispatchFormat(
     public val channel: Channel,
     public val contentType: String,

@@ -2,9 +2,10 @@ package io.switchboard.service
 
 import io.ktor.http.encodeURLPathPart
 import io.switchboard.BodyType
+import io.switchboard.InternalSwitchboardApi
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceManager
-import io.switchboard.codec.Codec
+import io.switchboard.spi.Codec
 import kotlinx.coroutines.future.await
 import java.lang.reflect.InvocationTargetException
 import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
@@ -187,6 +188,7 @@ internal fun remoteFailure(
 }
 
 /** Encodes arguments as the JSON array the dispatch channel sends. */
+@InternalSwitchboardApi
 public fun encodeArguments(
     codec: Codec,
     method: MethodDescriptor,
@@ -221,6 +223,7 @@ internal fun decodeResult(
  * Calls [method] on [target] with [args], whatever its kind (suspend, CompletableFuture, blocking),
  * and returns the result; the implementation's own exception comes out as itself.
  */
+@InternalSwitchboardApi
 public suspend fun invokeImplementation(
     target: Any,
     method: MethodDescriptor,

@@ -1,5 +1,6 @@
 package io.switchboard.service
 
+import io.switchboard.InternalSwitchboardApi
 import io.switchboard.SwitchboardException
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonObject
@@ -14,6 +15,7 @@ import kotlinx.serialization.json.jsonPrimitive
  * and whose answer is the JSON of the result. Failures answer with a status and
  * `{"error":{"type":…,"message":…,"status":…}}`.
  */
+@InternalSwitchboardApi
 public object DispatchProtocol {
     /** The path prefix of dispatch calls. */
     public const val PREFIX: String = "/_dispatch"

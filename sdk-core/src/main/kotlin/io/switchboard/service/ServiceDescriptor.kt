@@ -2,6 +2,7 @@ package io.switchboard.service
 
 import io.switchboard.BodyType
 import io.switchboard.ConfigurationException
+import io.switchboard.InternalSwitchboardApi
 import java.lang.reflect.Method
 import java.lang.reflect.Modifier
 import java.lang.reflect.ParameterizedType
@@ -12,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap
 import kotlin.coroutines.Continuation
 
 /** How a service method returns its result. */
+@InternalSwitchboardApi
 public enum class CallKind {
     /** A Kotlin `suspend` function. */
     SUSPEND,
@@ -24,6 +26,7 @@ public enum class CallKind {
 }
 
 /** Where a parameter goes in a REST call. */
+@InternalSwitchboardApi
 public enum class ParameterRole {
     /** Fills a `{name}` placeholder of the path. */
     PATH,
@@ -45,6 +48,7 @@ public enum class ParameterRole {
  * @property role where it goes in a REST call.
  * @property type its type.
  */
+@InternalSwitchboardApi
 public class ParameterDescriptor internal constructor(
     public val name: String,
     public val role: ParameterRole,
@@ -65,6 +69,7 @@ public class ParameterDescriptor internal constructor(
  * @property kind how the method returns.
  * @property resultType the type of the result (`R` of `CompletableFuture<R>` or of a suspend function).
  */
+@InternalSwitchboardApi
 public class MethodDescriptor internal constructor(
     public val method: Method,
     public val name: String,
@@ -89,6 +94,7 @@ public class MethodDescriptor internal constructor(
  * @property description the service description.
  * @property prefix the REST prefix.
  */
+@InternalSwitchboardApi
 public class ServiceDescriptor private constructor(
     public val type: Class<*>,
     public val name: String,

@@ -23,15 +23,15 @@ import io.ktor.server.routing.routing
 import io.ktor.utils.io.readRemaining
 import io.switchboard.BodyType
 import io.switchboard.ServiceInstance
-import io.switchboard.codec.Codec
 import io.switchboard.codec.JsonCodec
-import io.switchboard.discovery.ServiceRegistry
 import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.service.MethodDescriptor
 import io.switchboard.service.ParameterRole
 import io.switchboard.service.ServiceDescriptor
 import io.switchboard.service.invokeImplementation
+import io.switchboard.spi.Codec
+import io.switchboard.spi.ServiceRegistry
 import kotlinx.coroutines.runBlocking
 import kotlinx.io.readByteArray
 import kotlinx.serialization.json.Json

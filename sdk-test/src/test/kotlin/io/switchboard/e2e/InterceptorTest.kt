@@ -14,9 +14,9 @@ import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceManager
 import io.switchboard.interceptor.AuthInterceptor
-import io.switchboard.interceptor.Interceptor
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.interceptor.MetricsInterceptor
+import io.switchboard.spi.Interceptor
 import io.switchboard.test.TestHttpServer
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll

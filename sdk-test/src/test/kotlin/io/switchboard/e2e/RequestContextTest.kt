@@ -8,7 +8,7 @@ import io.switchboard.HttpStatusException
 import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceManager
-import io.switchboard.interceptor.Interceptor
+import io.switchboard.spi.Interceptor
 import io.switchboard.test.TestHttpServer
 import java.time.Duration
 

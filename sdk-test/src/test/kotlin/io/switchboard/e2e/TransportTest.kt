@@ -20,7 +20,7 @@ import io.switchboard.RequestOptions
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceTimeoutException
-import io.switchboard.interceptor.Interceptor
+import io.switchboard.spi.Interceptor
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import java.time.Duration

@@ -32,7 +32,7 @@ class AdvertisedChannelTest :
                     ServiceManager {
                         staticInstances("people", base.copy(metadata = metadata))
                         addInterceptor(
-                            object : io.switchboard.interceptor.Interceptor {
+                            object : io.switchboard.spi.Interceptor {
                                 override val name = "paths"
 
                                 override suspend fun beforeRequest(context: io.switchboard.RequestContext) {

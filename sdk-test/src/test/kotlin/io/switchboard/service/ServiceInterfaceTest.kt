@@ -27,7 +27,7 @@ class ServiceInterfaceTest :
                 ServiceManager {
                     discovery(registry)
                     localService(PeopleService::class.java, People("local"))
-                    loadBalancer("people", { _ -> io.switchboard.balancer.LoadBalancer { instances, _ -> instances[0] } })
+                    loadBalancer("people", { _ -> io.switchboard.spi.LoadBalancer { instances, _ -> instances[0] } })
                 }.use { m ->
                     val people = m.getService<PeopleService>(channel)
                     val ada = Person(1, "Ada", Address("1 Loop", "London"), listOf("math"), mapOf("chess" to 3))

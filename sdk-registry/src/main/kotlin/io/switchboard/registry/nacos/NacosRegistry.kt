@@ -11,9 +11,9 @@ import io.switchboard.ConfigurationException
 import io.switchboard.ServiceInstance
 import io.switchboard.SwitchboardException
 import io.switchboard.config.NacosConfig
-import io.switchboard.discovery.InstanceListener
-import io.switchboard.discovery.ServiceDiscovery
-import io.switchboard.discovery.ServiceRegistry
+import io.switchboard.spi.InstanceListener
+import io.switchboard.spi.ServiceDiscovery
+import io.switchboard.spi.ServiceRegistry
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob

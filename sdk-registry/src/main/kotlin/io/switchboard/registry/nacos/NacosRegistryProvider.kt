@@ -3,8 +3,8 @@ package io.switchboard.registry.nacos
 import io.switchboard.ConfigurationException
 import io.switchboard.ServiceInstance
 import io.switchboard.config.AppRegistryConfig
-import io.switchboard.discovery.RegistryConnection
-import io.switchboard.discovery.RegistryProvider
+import io.switchboard.spi.RegistryConnection
+import io.switchboard.spi.RegistryProvider
 import java.net.InetAddress
 
 /**

@@ -1,4 +1,4 @@
-package io.switchboard.discovery
+package io.switchboard.spi
 
 import io.switchboard.ServiceInstance
 

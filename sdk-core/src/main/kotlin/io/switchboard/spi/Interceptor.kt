@@ -1,4 +1,4 @@
-package io.switchboard.interceptor
+package io.switchboard.spi
 
 import io.switchboard.RequestContext
 

@@ -1,4 +1,4 @@
-package io.switchboard.discovery
+package io.switchboard.spi
 
 import io.switchboard.ServiceInstance
 import io.switchboard.config.AppRegistryConfig
@@ -6,7 +6,7 @@ import io.switchboard.config.AppRegistryConfig
 /**
  * Connects a manager to the registry an `app-registry` configuration section describes. Adapters
  * (such as sdk-registry's Nacos adapter) provide one through `java.util.ServiceLoader`
- * (`META-INF/services/io.switchboard.discovery.RegistryProvider`).
+ * (`META-INF/services/io.switchboard.spi.RegistryProvider`).
  */
 public interface RegistryProvider {
     /** A connection for [config], or null when this provider does not handle the registry configured there. */

@@ -1,4 +1,4 @@
-package io.switchboard.codec
+package io.switchboard.spi
 
 import io.switchboard.BodyType
 

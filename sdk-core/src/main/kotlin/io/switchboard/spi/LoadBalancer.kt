@@ -1,4 +1,4 @@
-package io.switchboard.balancer
+package io.switchboard.spi
 
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
