@@ -38,7 +38,7 @@ public class HttpStatusException(
     public val status: Int,
     public val bodyExcerpt: String,
 ) : SwitchboardException(
-        "$method $serviceName${io.switchboard.interceptor.LoggingInterceptor.maskedPath(
+        "$method $serviceName${io.switchboard.Secrets.maskedPath(
             path,
         )} answered HTTP $status from ${instance.address}" +
             (if (bodyExcerpt.isEmpty()) "" else ": $bodyExcerpt") +

@@ -3,7 +3,7 @@ package io.switchboard
 import io.ktor.client.statement.HttpResponse
 import io.ktor.client.statement.readRawBytes
 import io.ktor.utils.io.ByteReadChannel
-import io.switchboard.internal.decodeBody
+import io.switchboard.internal.call.decodeBody
 import io.switchboard.spi.Codec
 
 /**

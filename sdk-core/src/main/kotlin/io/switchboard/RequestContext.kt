@@ -1,6 +1,6 @@
 package io.switchboard
 
-import io.switchboard.interceptor.LoggingInterceptor
+import io.switchboard.internal.call.Deadline
 import java.time.Duration
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
@@ -73,7 +73,13 @@ public class RequestContext
         public var result: Any? = null
             internal set
 
-        private val startNanos: Long = System.nanoTime()
+        internal val startNanos: Long = System.nanoTime()
+
+        /** The call's one deadline, set once the interceptors' `beforeRequest` ran. */
+        internal var deadline: Deadline = Deadline.NONE
+
+        /** An instance chosen before the call (a proxy that picked its channel by it); used while it stays eligible. */
+        internal var pinnedInstance: ServiceInstance? = null
         private var responseNanos: Long = 0
         private var endNanos: Long = 0
 
@@ -98,8 +104,8 @@ public class RequestContext
         }
 
         override fun toString(): String =
-            "RequestContext($method $serviceName${LoggingInterceptor.maskedPath(path)} -> " +
-                "${resolvedUrl?.let(LoggingInterceptor::maskedPath) ?: "unresolved"}, status=${response?.status})"
+            "RequestContext($method $serviceName${Secrets.maskedPath(path)} -> " +
+                "${resolvedUrl?.let(Secrets::maskedPath) ?: "unresolved"}, status=${response?.status})"
     }
 
 /**

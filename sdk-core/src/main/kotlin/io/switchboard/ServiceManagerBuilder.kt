@@ -8,11 +8,9 @@ import io.switchboard.spi.Interceptor
 import io.switchboard.spi.JavaInterceptor
 import io.switchboard.spi.LoadBalancerFactory
 import io.switchboard.spi.RegistryConnection
-import io.switchboard.spi.RegistryProvider
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
 import java.time.Duration
-import java.util.ServiceLoader
 import kotlin.time.toJavaDuration
 
 /**
@@ -34,7 +32,7 @@ public class ServiceManagerBuilder internal constructor() {
     internal var requestTimeout: Duration? = null
     internal var connectionPoolSize: Int = 100
     internal var keepAlive: Duration = Duration.ofMinutes(5)
-    internal var registryConfig: io.switchboard.config.AppRegistryConfig? = null
+    internal var registryConfig: io.switchboard.config.SwitchboardConfig? = null
     internal var transport: io.ktor.client.engine.HttpClientEngine? = null
     internal var defaultChannel: io.switchboard.service.Channel? = null
     internal val localServices: MutableMap<Class<*>, Any> = LinkedHashMap()
@@ -218,7 +216,7 @@ public class ServiceManagerBuilder internal constructor() {
     /**
      * The manager.
      *
-     * @throws ConfigurationException when a configured registry (`app-registry.nacos`) has no adapter
+     * @throws ConfigurationException when a configured registry (`app-registry.nacos`, …) has no adapter
      * on the classpath and no [discovery] was given.
      */
     public fun build(): ServiceManager {
@@ -231,17 +229,7 @@ public class ServiceManagerBuilder internal constructor() {
         }
     }
 
-    private fun connectConfiguredRegistry(): RegistryConnection? {
-        val config = registryConfig ?: return null
-        val nacos = config.nacos ?: return null
-        if (discovery != null) return null
-        val providers = ServiceLoader.load(RegistryProvider::class.java, ServiceManagerBuilder::class.java.classLoader)
-        return providers.firstNotNullOfOrNull { it.connect(config) }
-            ?: throw ConfigurationException(
-                "app-registry.nacos is configured (server-addr ${nacos.serverAddr}) but no registry adapter is on the classpath " +
-                    "(expected: add io.switchboard:sdk-registry, or remove app-registry.nacos to use the embedded registry)",
-            )
-    }
+    private fun connectConfiguredRegistry(): RegistryConnection? = if (discovery != null) null else registryConfig?.connectRegistry()
 
     internal fun resolveDiscovery(
         embedded: InMemoryRegistry,

@@ -2,7 +2,7 @@ package io.switchboard.client
 
 import io.switchboard.ConfigurationException
 import io.switchboard.config.ConfigNode
-import io.switchboard.config.Section
+import io.switchboard.config.ConfigSection
 import io.switchboard.config.parseYaml
 import java.nio.file.Files
 import java.nio.file.Path
@@ -36,14 +36,13 @@ public class EndpointSpec
         }
 
         /** The names of the `{placeholders}` in [path]. */
-        public val placeholders: List<String> = PLACEHOLDER.findAll(path).map { it.groupValues[1] }.toList()
+        public val placeholders: List<String> = ENDPOINT_PLACEHOLDER.findAll(path).map { it.groupValues[1] }.toList()
 
         override fun toString(): String = "EndpointSpec($name: $method $path)"
-
-        internal companion object {
-            val PLACEHOLDER = Regex("""\{([A-Za-z0-9_.-]+)}""")
-        }
     }
+
+/** A `{placeholder}` in an endpoint's path. */
+internal val ENDPOINT_PLACEHOLDER: Regex = Regex("""\{([A-Za-z0-9_.-]+)}""")
 
 /**
  * A canned answer for an endpoint, for tests: status, headers and a body given as JSON, text or bytes.
@@ -229,7 +228,7 @@ private object SpecReader {
     private val methods = listOf("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS").associateBy { it.lowercase() }
 
     fun read(root: ConfigNode.MapNode): ClientSpec {
-        val top = Section(root, "", topKeys)
+        val top = ConfigSection(root, "", topKeys)
         val builder = ClientSpec.builder()
         top.nonBlank("base-url")?.let(builder::baseUrl)
         top.nonBlank("service")?.let(builder::service)

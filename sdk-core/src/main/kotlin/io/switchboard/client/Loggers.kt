@@ -2,6 +2,7 @@ package io.switchboard.client
 
 import io.switchboard.RequestBody
 import io.switchboard.RequestContext
+import io.switchboard.Secrets
 import io.switchboard.codec.JsonCodec
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.spi.Codec
@@ -36,10 +37,10 @@ public class RequestLoggerPlugin
                     "→ {} {}{} token={} headers={} query={} body={}",
                     context.method,
                     context.serviceName,
-                    LoggingInterceptor.maskedPath(context.path),
+                    Secrets.maskedPath(context.path),
                     context.attributes[TrackingTokenPlugin.ATTRIBUTE] ?: "-",
-                    LoggingInterceptor.masked(context.headers),
-                    LoggingInterceptor.masked(context.queryParameters),
+                    Secrets.masked(context.headers),
+                    Secrets.masked(context.queryParameters),
                     if (logBody) describe(context.body) else "(hidden)",
                 )
         }
@@ -61,7 +62,7 @@ public class RequestLoggerPlugin
                 }
 
                 is RequestBody.Form -> {
-                    clip(LoggingInterceptor.masked(body.fields).toString())
+                    clip(Secrets.masked(body.fields).toString())
                 }
 
                 is RequestBody.Bytes -> {
@@ -120,7 +121,7 @@ public class ResponseLoggerPlugin
                     "← {} {}{} status={} from {} in {} ms token={} body={}",
                     context.method,
                     context.serviceName,
-                    LoggingInterceptor.maskedPath(context.path),
+                    Secrets.maskedPath(context.path),
                     context.response?.status,
                     context.selectedInstance?.address,
                     context.duration?.toMillis(),
@@ -134,7 +135,7 @@ public class ResponseLoggerPlugin
                 "✗ {} {}{} failed after {} ms token={}: {}",
                 context.method,
                 context.serviceName,
-                LoggingInterceptor.maskedPath(context.path),
+                Secrets.maskedPath(context.path),
                 context.duration?.toMillis(),
                 context.attributes[TrackingTokenPlugin.ATTRIBUTE] ?: "-",
                 context.exception?.message,

@@ -20,7 +20,7 @@ public class PathTokenPlugin : Interceptor {
         val template = context.path
         val endpoint = context.attributes[ServiceClient.ENDPOINT] ?: template
         context.path =
-            EndpointSpec.PLACEHOLDER.replace(template) { match ->
+            ENDPOINT_PLACEHOLDER.replace(template) { match ->
                 val key = match.groupValues[1]
                 val value =
                     values[key] ?: throw InvalidRequestException(

@@ -10,6 +10,7 @@ import io.switchboard.ServiceManager
 import io.switchboard.ServiceManagerBuilder
 import io.switchboard.spi.Interceptor
 import io.switchboard.spi.JavaInterceptor
+import io.switchboard.spi.ServiceDiscovery
 import org.slf4j.LoggerFactory
 import java.net.URI
 import java.time.Duration
@@ -133,7 +134,7 @@ public class ServiceClient private constructor(
     public fun callAsync(
         endpoint: String,
         params: Params = Params.NONE,
-    ): CompletableFuture<ClientResponse> = manager.async { call(endpoint, params) }
+    ): CompletableFuture<ClientResponse> = manager.future { call(endpoint, params) }
 
     /** Java twin of [callFor]. */
     @Suppress("UNCHECKED_CAST")
@@ -141,7 +142,7 @@ public class ServiceClient private constructor(
         endpoint: String,
         params: Params,
         type: Class<T>,
-    ): CompletableFuture<T> = manager.async { callFor(endpoint, params, BodyType.of(type)) as T }
+    ): CompletableFuture<T> = manager.future { callFor(endpoint, params, BodyType.of(type)) as T }
 
     /** Runs [hook] when the client closes (the seed's close hook); plugins that are `AutoCloseable` are closed too. */
     public fun onClose(hook: Runnable) {
@@ -178,6 +179,13 @@ public class ServiceClient private constructor(
 
         /** Configures the underlying manager: discovery, load balancer, timeouts, pool, transport. */
         public fun manager(configure: Consumer<ServiceManagerBuilder>): Builder = apply { managerSettings += configure }
+
+        /**
+         * Finds a `service:` spec's instances in [discovery] — typically an application's own manager's
+         * (`discovery(manager.discovery)`), so the client shares that manager's registry connection instead
+         * of opening another. The client does not close it.
+         */
+        public fun discovery(discovery: ServiceDiscovery): Builder = manager { it.discovery(discovery) }
 
         /** Runs [hook] when the client closes. */
         public fun onClose(hook: Runnable): Builder = apply { closeHooks += hook }

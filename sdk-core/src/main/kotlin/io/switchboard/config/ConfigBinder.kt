@@ -30,22 +30,6 @@ internal object ConfigBinder {
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
     private val authKeys = listOf("enabled", "token", "header-name", "prefix")
     private val metricsKeys = listOf("enabled")
-    private val nacosKeys =
-        listOf(
-            "server-addr",
-            "namespace",
-            "cluster",
-            "group",
-            "ip",
-            "port",
-            "app-name",
-            "username",
-            "password",
-            "weight",
-            "ephemeral",
-            "metadata",
-            "empty-push-protection",
-        )
     private val engines = mapOf("okhttp" to HttpEngine.OKHTTP, "cio" to HttpEngine.CIO)
     private val levels = Level.entries.associateBy { it.name.lowercase() }
 
@@ -56,7 +40,7 @@ internal object ConfigBinder {
     ): SwitchboardConfig {
         checkTopLevel(root)
         val top =
-            Section(
+            ConfigSection(
                 ConfigNode.MapNode(
                     LinkedHashMap(
                         root.entries.filterKeys {
@@ -69,8 +53,8 @@ internal object ConfigBinder {
                 listOf(CALLER, REGISTRY),
             )
         val caller = top.section(CALLER, callerKeys)?.let(::caller) ?: ServiceCallerConfig()
-        val registry = top.section(REGISTRY, listOf("nacos"))?.let { AppRegistryConfig(it.section("nacos", nacosKeys)?.let(::nacos)) }
-        return SwitchboardConfig(caller, registry, sources, profiles)
+        val registries = top.section(REGISTRY, null)?.let(::registries) ?: emptyMap()
+        return SwitchboardConfig(caller, registries, sources, profiles)
     }
 
     /** Top-level keys belong to the application too; only near-misses of ours are errors. */
@@ -82,7 +66,7 @@ internal object ConfigBinder {
         }
     }
 
-    private fun caller(section: Section): ServiceCallerConfig {
+    private fun caller(section: ConfigSection): ServiceCallerConfig {
         val defaults = ServiceCallerConfig()
         return ServiceCallerConfig(
             lbType = strategy(section) ?: defaults.lbType,
@@ -97,9 +81,9 @@ internal object ConfigBinder {
         )
     }
 
-    private fun strategy(section: Section): String? = section.choice("lb-type", LoadBalancers.names.associateBy { it })
+    private fun strategy(section: ConfigSection): String? = section.choice("lb-type", LoadBalancers.names.associateBy { it })
 
-    private fun interceptors(section: Section): InterceptorsConfig {
+    private fun interceptors(section: ConfigSection): InterceptorsConfig {
         val logging =
             section.section("logging", loggingKeys)?.takeIf { it.boolean("enabled") != false }?.let {
                 LoggingConfig(
@@ -120,7 +104,7 @@ internal object ConfigBinder {
 
     private fun service(
         name: String,
-        section: Section,
+        section: ConfigSection,
     ): ServiceConfig =
         ServiceConfig(
             lbType = strategy(section),
@@ -132,7 +116,7 @@ internal object ConfigBinder {
 
     private fun instance(
         serviceName: String,
-        section: Section,
+        section: ConfigSection,
     ): ServiceInstance {
         val host = section.nonBlank("host")
         section.require(host != null, null, "no host (expected: host: 127.0.0.1)")
@@ -151,32 +135,16 @@ internal object ConfigBinder {
         )
     }
 
-    private fun nacos(section: Section): NacosConfig {
-        val serverAddr = section.string("server-addr")
-        section.require(!serverAddr.isNullOrBlank(), null, "no server-addr (expected: server-addr: host:8848, or several comma-separated)")
-        serverAddr!!.split(',').map { it.trim() }.forEach { address ->
-            val port = address.substringAfterLast(':', "8848").toIntOrNull()
-            val host = if (address.contains(':')) address.substringBeforeLast(':') else address
-            section.require(
-                host.isNotBlank() && port != null && port in 1..65535,
-                "server-addr",
-                "'$address' is not an address (expected: host:port, such as 127.0.0.1:8848)",
-            )
+    /** `app-registry.<name>`: each registry's section, read later by the adapter of that name. */
+    private fun registries(section: ConfigSection): Map<String, ConfigSection> {
+        val known = RegistryProviders.all().keys
+        if (known.isNotEmpty()) {
+            // a near-miss of an adapter that is present is a typo; an unknown name is reported when a manager connects
+            section.keys().forEach { key ->
+                val nearest = known.firstOrNull { it != key && levenshtein(it, key) <= 2 }
+                section.require(key in known || nearest == null, key, "not a known registry (did you mean '$nearest'?)")
+            }
         }
-        return NacosConfig(
-            serverAddr = serverAddr,
-            namespace = section.string("namespace") ?: "",
-            cluster = section.nonBlank("cluster") ?: "DEFAULT",
-            group = section.nonBlank("group") ?: "DEFAULT_GROUP",
-            ip = section.nonBlank("ip"),
-            port = section.int("port", 1..65535),
-            appName = section.nonBlank("app-name"),
-            username = section.string("username"),
-            password = section.string("password"),
-            weight = section.double("weight", 0.0) ?: 1.0,
-            ephemeral = section.boolean("ephemeral") ?: true,
-            metadata = section.stringMap("metadata"),
-            emptyPushProtection = section.boolean("empty-push-protection") ?: true,
-        )
+        return section.keys().mapNotNull { key -> section.section(key, null)?.let { key to it } }.toMap(LinkedHashMap())
     }
 }

@@ -25,7 +25,7 @@ public class ConfigLoader
     @JvmOverloads
     constructor(
         private val environment: Map<String, String> = System.getenv(),
-        private val properties: (String) -> String? = { System.getProperty(it) },
+        private val properties: java.util.function.Function<String, String?> = java.util.function.Function { System.getProperty(it) },
     ) {
         /** Loads from [directory]; [profiles] replace the active profiles from the environment when given. */
         public fun load(
@@ -63,7 +63,7 @@ public class ConfigLoader
 
         /** The active profiles when none are passed: the system property, else the environment variable. */
         public fun activeProfiles(): List<String> =
-            (properties(PROFILES_PROPERTY) ?: environment[PROFILES_ENV])
+            (properties.apply(PROFILES_PROPERTY) ?: environment[PROFILES_ENV])
                 ?.split(',')
                 ?.map { it.trim() }
                 ?.filter { it.isNotEmpty() }
@@ -105,7 +105,7 @@ public class ConfigLoader
                 ConfigNode.MapNode(
                     LinkedHashMap(
                         merged.entries,
-                    ).apply { putAll((Expander(environment, properties).expand(ours, "") as ConfigNode.MapNode).entries) },
+                    ).apply { putAll((Expander(environment) { properties.apply(it) }.expand(ours, "") as ConfigNode.MapNode).entries) },
                     merged.origin,
                 )
             return ConfigBinder.bind(expanded, documents.map { it.first }, profiles)

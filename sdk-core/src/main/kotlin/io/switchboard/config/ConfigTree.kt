@@ -10,6 +10,7 @@ import com.charleskorn.kaml.YamlNull
 import com.charleskorn.kaml.YamlScalar
 import com.charleskorn.kaml.YamlTaggedNode
 import io.switchboard.ConfigurationException
+import io.switchboard.Secrets
 import io.switchboard.interceptor.LoggingInterceptor
 
 /** Where a value was written: file, line and column. */
@@ -169,7 +170,7 @@ internal class Expander(
             }
             val close = value.indexOf('}', i)
             if (close < 0) {
-                val shown = if (LoggingInterceptor.isSensitive(path.substringAfterLast('.'))) "***" else value
+                val shown = if (Secrets.isSensitive(path.substringAfterLast('.'))) "***" else value
                 throw ConfigurationException("$origin: $path: '\${' is not closed in '$shown' (expected: \${NAME} or \${NAME:default})")
             }
             val expression = value.substring(i + 2, close)

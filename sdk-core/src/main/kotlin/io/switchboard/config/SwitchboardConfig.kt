@@ -1,5 +1,6 @@
 package io.switchboard.config
 
+import io.switchboard.ConfigurationException
 import io.switchboard.HttpEngine
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
@@ -8,6 +9,8 @@ import io.switchboard.ServiceSettings
 import io.switchboard.interceptor.AuthInterceptor
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.interceptor.MetricsInterceptor
+import io.switchboard.spi.RegistryConnection
+import io.switchboard.spi.RegistryProvider
 import org.slf4j.event.Level
 import java.nio.file.Path
 import java.time.Duration
@@ -18,18 +21,47 @@ import java.time.Duration
  * application and are left alone.
  *
  * @property serviceCaller how calls are made.
- * @property appRegistry where the application registers itself and discovers others, if configured.
+ * @property appRegistry the `app-registry` sections by registry name (`nacos`, …); each is read by the
+ *   registry adapter of that name.
  * @property sources the files (or resources) read, in the order they were merged.
  * @property profiles the active profiles, in the order they were applied.
  */
 public class SwitchboardConfig internal constructor(
     public val serviceCaller: ServiceCallerConfig,
-    public val appRegistry: AppRegistryConfig?,
+    public val appRegistry: Map<String, ConfigSection>,
     public val sources: List<String>,
     public val profiles: List<String>,
 ) {
     /** A [ServiceManager] built from this configuration alone. */
     public fun newServiceManager(): ServiceManager = ServiceManager.builder().config(this).build()
+
+    /**
+     * Connects to the registry configured under `app-registry` (such as `app-registry.nacos`), through
+     * the [RegistryProvider] of that name found on the classpath; null when none is configured. The
+     * caller closes the connection. A `ServiceServer` hosting services from the same configuration
+     * registers through [RegistryConnection.registry].
+     *
+     * @throws io.switchboard.ConfigurationException when several registries are configured, or no
+     *   adapter on the classpath handles the configured one, or its section is wrong.
+     */
+    public fun connectRegistry(): RegistryConnection? {
+        if (appRegistry.isEmpty()) return null
+        if (appRegistry.size > 1) {
+            val second = appRegistry.values.elementAt(1)
+            throw ConfigurationException(
+                "${second.location}: app-registry: ${appRegistry.keys.joinToString(" and ")} are configured (expected: one registry)",
+            )
+        }
+        val (name, section) = appRegistry.entries.first()
+        val providers = RegistryProviders.all()
+        val provider =
+            providers[name] ?: throw ConfigurationException(
+                "${section.location}: app-registry.$name is configured but no registry adapter named '$name' is on the classpath " +
+                    "(adapters found: ${providers.keys.ifEmpty { setOf("none") }.joinToString(", ")}; for Nacos add " +
+                    "io.switchboard:sdk-registry, or remove app-registry.$name to use the embedded registry)",
+            )
+        return provider.connect(section)
+    }
 
     internal fun applyTo(builder: ServiceManagerBuilder) {
         val caller = serviceCaller
@@ -53,7 +85,7 @@ public class SwitchboardConfig internal constructor(
             builder.service(name, settings.build())
             if (service.instances.isNotEmpty()) builder.staticInstances(name, service.instances)
         }
-        builder.registryConfig = appRegistry
+        builder.registryConfig = this
     }
 
     override fun toString(): String =
@@ -87,9 +119,8 @@ public class SwitchboardConfig internal constructor(
  * @property interceptors `interceptors`: which built-in interceptors are on.
  * @property services `services`: per-service settings and static instances.
  */
-public data class ServiceCallerConfig
-    @JvmOverloads
-    constructor(
+public class ServiceCallerConfig
+    internal constructor(
         public val lbType: String = "round_robin",
         public val connectionTimeout: Duration = Duration.ofSeconds(6),
         public val readTimeout: Duration = Duration.ofSeconds(30),
@@ -99,7 +130,12 @@ public data class ServiceCallerConfig
         public val engine: HttpEngine = HttpEngine.OKHTTP,
         public val interceptors: InterceptorsConfig = InterceptorsConfig(),
         public val services: Map<String, ServiceConfig> = emptyMap(),
-    )
+    ) {
+        override fun toString(): String =
+            "ServiceCallerConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +
+                "requestTimeout=$requestTimeout, connectionPoolSize=$connectionPoolSize, keepAlive=$keepAlive, engine=$engine, " +
+                "interceptors=$interceptors, services=$services)"
+    }
 
 /**
  * `service-caller.interceptors`: the built-in interceptors to install.
@@ -108,13 +144,14 @@ public data class ServiceCallerConfig
  * @property auth the auth interceptor's settings, or null when off.
  * @property metrics whether the metrics interceptor is on.
  */
-public data class InterceptorsConfig
-    @JvmOverloads
-    constructor(
+public class InterceptorsConfig
+    internal constructor(
         public val logging: LoggingConfig? = null,
         public val auth: AuthConfig? = null,
         public val metrics: Boolean = false,
-    )
+    ) {
+        override fun toString(): String = "InterceptorsConfig(logging=$logging, auth=$auth, metrics=$metrics)"
+    }
 
 /**
  * `service-caller.interceptors.logging`.
@@ -123,13 +160,14 @@ public data class InterceptorsConfig
  * @property logRequest `log-request`.
  * @property logResponse `log-response`.
  */
-public data class LoggingConfig
-    @JvmOverloads
-    constructor(
+public class LoggingConfig
+    internal constructor(
         public val level: Level = Level.INFO,
         public val logRequest: Boolean = true,
         public val logResponse: Boolean = true,
-    )
+    ) {
+        override fun toString(): String = "LoggingConfig(level=$level, logRequest=$logRequest, logResponse=$logResponse)"
+    }
 
 /**
  * `service-caller.interceptors.auth`. The token never appears in [toString].
@@ -139,8 +177,7 @@ public data class LoggingConfig
  * @property prefix `prefix`, put before the token.
  */
 public class AuthConfig
-    @JvmOverloads
-    constructor(
+    internal constructor(
         public val token: String,
         public val headerName: String = "Authorization",
         public val prefix: String = "Bearer ",
@@ -157,62 +194,15 @@ public class AuthConfig
  * @property requestTimeout the service's request timeout, or null.
  * @property instances static instances for the embedded registry.
  */
-public data class ServiceConfig
-    @JvmOverloads
-    constructor(
+public class ServiceConfig
+    internal constructor(
         public val lbType: String? = null,
         public val connectionTimeout: Duration? = null,
         public val readTimeout: Duration? = null,
         public val requestTimeout: Duration? = null,
         public val instances: List<ServiceInstance> = emptyList(),
-    )
-
-/**
- * The `app-registry` section.
- *
- * @property nacos the Nacos settings, if configured.
- */
-public data class AppRegistryConfig(
-    public val nacos: NacosConfig?,
-)
-
-/**
- * `app-registry.nacos`: where the application registers itself and discovers other services. The
- * password never appears in [toString].
- *
- * @property serverAddr `server-addr`: one or more `host:port`, comma-separated.
- * @property namespace the namespace id; empty for the public namespace.
- * @property cluster the cluster of this application's instance.
- * @property group the service group.
- * @property ip the address this application registers; null to leave registration off or detect it.
- * @property port the port this application registers.
- * @property appName the service name this application registers under.
- * @property username the Nacos user, when auth is on.
- * @property password the Nacos password, when auth is on.
- * @property weight the weight of this application's instance.
- * @property ephemeral whether the instance is ephemeral (kept alive by the client).
- * @property metadata metadata advertised with the instance.
- * @property emptyPushProtection whether an empty instance list pushed for a service that had
- *   instances is held back (the last good list keeps serving, with a warning) instead of applied.
- */
-public class NacosConfig
-    @JvmOverloads
-    constructor(
-        public val serverAddr: String,
-        public val namespace: String = "",
-        public val cluster: String = "DEFAULT",
-        public val group: String = "DEFAULT_GROUP",
-        public val ip: String? = null,
-        public val port: Int? = null,
-        public val appName: String? = null,
-        public val username: String? = null,
-        public val password: String? = null,
-        public val weight: Double = 1.0,
-        public val ephemeral: Boolean = true,
-        public val metadata: Map<String, String> = emptyMap(),
-        public val emptyPushProtection: Boolean = true,
     ) {
         override fun toString(): String =
-            "NacosConfig(serverAddr=$serverAddr, namespace=$namespace, cluster=$cluster, group=$group, ip=$ip, port=$port, " +
-                "appName=$appName, username=$username, password=${if (password == null) "null" else "***"}, weight=$weight, ephemeral=$ephemeral)"
+            "ServiceConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +
+                "requestTimeout=$requestTimeout, instances=$instances)"
     }

@@ -11,22 +11,26 @@ import java.util.function.Supplier
  * The token is either fixed or fetched from a supplier on every call, for tokens that rotate. A 401
  * answer is logged as a warning naming the service and path.
  *
- * @param headerName the header to set.
- * @param prefix what goes before the token.
- * @param tokenSupplier gives the current token.
+ * Kotlin passes a suspending supplier with `AuthInterceptor(headerName, prefix) { token() }`; Java uses
+ * [withSupplier].
  */
-public class AuthInterceptor(
-    private val headerName: String = "Authorization",
-    private val prefix: String = "Bearer ",
-    private val tokenSupplier: suspend () -> String,
+public class AuthInterceptor private constructor(
+    private val headerName: String,
+    private val prefix: String,
+    private val tokenSource: TokenSource,
 ) : Interceptor {
+    /** Where the token comes from; suspending, so it is Kotlin's only. */
+    private fun interface TokenSource {
+        suspend fun token(): String
+    }
+
     /** A fixed [token] in header [headerName] after [prefix]. */
     @JvmOverloads
     public constructor(
         token: String,
         headerName: String = "Authorization",
         prefix: String = "Bearer ",
-    ) : this(headerName, prefix, { token })
+    ) : this(headerName, prefix, TokenSource { token })
 
     init {
         require(headerName.isNotBlank()) { "headerName: '$headerName' (expected: a non-blank header name)" }
@@ -35,7 +39,7 @@ public class AuthInterceptor(
     override val name: String get() = NAME
 
     override suspend fun beforeRequest(context: RequestContext) {
-        context.headers[headerName] = prefix + tokenSupplier()
+        context.headers[headerName] = prefix + tokenSource.token()
     }
 
     override suspend fun afterResponse(context: RequestContext) {
@@ -60,6 +64,24 @@ public class AuthInterceptor(
             supplier: Supplier<String>,
             headerName: String = "Authorization",
             prefix: String = "Bearer ",
-        ): AuthInterceptor = AuthInterceptor(headerName, prefix) { supplier.get() }
+        ): AuthInterceptor = AuthInterceptor(headerName, prefix, TokenSource { supplier.get() })
+
+        @JvmSynthetic
+        internal fun suspending(
+            headerName: String,
+            prefix: String,
+            tokenSupplier: suspend () -> String,
+        ): AuthInterceptor = AuthInterceptor(headerName, prefix, TokenSource { tokenSupplier() })
     }
 }
+
+/**
+ * An [AuthInterceptor] that asks [tokenSupplier] for the token on every call (for tokens that rotate)
+ * and puts it in header [headerName] after [prefix].
+ */
+@JvmSynthetic
+public fun AuthInterceptor(
+    headerName: String = "Authorization",
+    prefix: String = "Bearer ",
+    tokenSupplier: suspend () -> String,
+): AuthInterceptor = AuthInterceptor.suspending(headerName, prefix, tokenSupplier)

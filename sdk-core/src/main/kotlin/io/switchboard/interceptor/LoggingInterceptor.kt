@@ -1,6 +1,7 @@
 package io.switchboard.interceptor
 
 import io.switchboard.RequestContext
+import io.switchboard.Secrets
 import io.switchboard.spi.Interceptor
 import org.slf4j.Logger
 import org.slf4j.LoggerFactory
@@ -40,9 +41,9 @@ public class LoggingInterceptor
                     "→ {} {}{} headers={} query={}",
                     context.method,
                     context.serviceName,
-                    LoggingInterceptor.maskedPath(context.path),
-                    masked(context.headers),
-                    masked(context.queryParameters),
+                    Secrets.maskedPath(context.path),
+                    Secrets.masked(context.headers),
+                    Secrets.masked(context.queryParameters),
                 )
         }
 
@@ -54,7 +55,7 @@ public class LoggingInterceptor
                     "← {} {}{} from {} status={} in {} ms",
                     context.method,
                     context.serviceName,
-                    LoggingInterceptor.maskedPath(context.path),
+                    Secrets.maskedPath(context.path),
                     context.selectedInstance?.address ?: "?",
                     context.response?.status,
                     millis(context),
@@ -67,7 +68,7 @@ public class LoggingInterceptor
                 "✗ {} {}{} failed after {} ms: {}",
                 context.method,
                 context.serviceName,
-                LoggingInterceptor.maskedPath(context.path),
+                Secrets.maskedPath(context.path),
                 millis(context),
                 context.exception?.message ?: context.exception?.javaClass?.name,
             )
@@ -79,34 +80,5 @@ public class LoggingInterceptor
         public companion object {
             /** The name this interceptor registers under. */
             public const val NAME: String = "LoggingInterceptor"
-
-            private val sensitiveNames = setOf("authorization", "proxy-authorization", "cookie", "set-cookie")
-            private val sensitiveParts = listOf("password", "passwd", "secret", "token", "api-key", "apikey", "credential")
-
-            /** Whether the value of a header or parameter called [name] must not be printed. */
-            @JvmStatic
-            public fun isSensitive(name: String): Boolean {
-                val lower = name.lowercase().replace('_', '-')
-                return lower in sensitiveNames || sensitiveParts.any { lower.contains(it) }
-            }
-
-            /** [pathOrUrl] with the values of sensitive query parameters replaced by `***`. */
-            @JvmStatic
-            public fun maskedPath(pathOrUrl: String?): String {
-                if (pathOrUrl == null) return "null"
-                val query = pathOrUrl.indexOf('?')
-                if (query < 0) return pathOrUrl
-                val masked =
-                    pathOrUrl.substring(query + 1).split('&').joinToString("&") { pair ->
-                        val name = pair.substringBefore('=')
-                        if (pair.contains('=') && isSensitive(name)) "$name=***" else pair
-                    }
-                return pathOrUrl.substring(0, query + 1) + masked
-            }
-
-            /** A copy of [values] with the sensitive ones replaced by `***`. */
-            @JvmStatic
-            public fun <V> masked(values: Map<String, V>): Map<String, Any?> =
-                values.mapValues { (k, v) -> if (isSensitive(k)) "***" else v }
         }
     }

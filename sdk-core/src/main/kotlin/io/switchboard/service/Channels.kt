@@ -4,6 +4,7 @@ import io.ktor.http.encodeURLPathPart
 import io.switchboard.BodyType
 import io.switchboard.InternalSwitchboardApi
 import io.switchboard.RequestOptions
+import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.spi.Codec
 import kotlinx.coroutines.future.await
@@ -33,10 +34,12 @@ public enum class Channel(
 
 /** Sends one proxy call over a channel. */
 internal interface ChannelCall {
+    /** Sends the call; to [instance] when given (and still eligible), else to the balancer's choice. */
     suspend fun call(
         descriptor: ServiceDescriptor,
         method: MethodDescriptor,
         args: Array<Any?>,
+        instance: ServiceInstance? = null,
     ): Any?
 }
 
@@ -48,6 +51,7 @@ internal class RestCall(
         descriptor: ServiceDescriptor,
         method: MethodDescriptor,
         args: Array<Any?>,
+        instance: ServiceInstance?,
     ): Any? {
         val http =
             method.httpMethod ?: throw io.switchboard.ConfigurationException(
@@ -64,7 +68,7 @@ internal class RestCall(
                 ParameterRole.BODY -> options.json(value, p.type)
             }
         }
-        return exchange(manager, http, descriptor, method, path, options.build()) { decodeResult(codec, method.resultType, it) }
+        return exchange(manager, http, descriptor, method, path, options.build(), instance) { decodeResult(codec, method.resultType, it) }
     }
 
     private fun scalar(value: Any?): String = value?.toString() ?: ""
@@ -85,10 +89,11 @@ internal class DispatchJsonCall(
         descriptor: ServiceDescriptor,
         method: MethodDescriptor,
         args: Array<Any?>,
+        instance: ServiceInstance?,
     ): Any? {
         val body = encodeArguments(codec, method, args)
         val options = RequestOptions.builder().bytes(body, "application/json").build()
-        return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options) {
+        return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options, instance) {
             decodeResult(codec, method.resultType, it)
         }
     }
@@ -102,9 +107,18 @@ internal class BinaryDispatchCall(
         descriptor: ServiceDescriptor,
         method: MethodDescriptor,
         args: Array<Any?>,
+        instance: ServiceInstance?,
     ): Any? {
         val options = RequestOptions.builder().bytes(format.encodeArguments(method, args), format.contentType).build()
-        return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options) { bytes ->
+        return exchange(
+            manager,
+            "POST",
+            descriptor,
+            method,
+            DispatchProtocol.path(descriptor.name, method.name),
+            options,
+            instance,
+        ) { bytes ->
             val result = format.decodeResult(method, bytes)
             if (method.resultType.rawClass == Unit::class.java) Unit else result
         }
@@ -112,9 +126,10 @@ internal class BinaryDispatchCall(
 }
 
 /**
- * Picks the channel per call from what the service's instances advertise in their registry metadata
- * (`channels`, in the server's order of preference); instances that advertise nothing are plain HTTP
- * services, reached over `rest` (or `dispatch-json` for a method without an HTTP mapping).
+ * Picks the channel per call from what the instance the balancer chooses advertises in its registry
+ * metadata (`channels`, in the server's order of preference), and sends the call to that instance;
+ * instances that advertise nothing are plain HTTP services, reached over `rest` (or `dispatch-json` for
+ * a method without an HTTP mapping).
  */
 internal class AdvertisedChannelCall(
     private val manager: ServiceManager,
@@ -124,11 +139,11 @@ internal class AdvertisedChannelCall(
         descriptor: ServiceDescriptor,
         method: MethodDescriptor,
         args: Array<Any?>,
+        instance: ServiceInstance?,
     ): Any? {
-        val advertised =
-            manager.discovery
-                .instances(descriptor.name)
-                .firstNotNullOfOrNull { it.metadata[DispatchProtocol.CHANNELS_METADATA] }
+        // the channel of the instance the balancer picks, and the call goes to that instance
+        val chosen = manager.chooseInstance(descriptor.name)
+        val advertised = chosen.metadata[DispatchProtocol.CHANNELS_METADATA]
         val channel =
             if (advertised == null) {
                 if (method.httpMethod != null) Channel.REST else Channel.DISPATCH_JSON
@@ -139,7 +154,7 @@ internal class AdvertisedChannelCall(
                     .firstOrNull { it != Channel.LOCAL && (it != Channel.REST || method.httpMethod != null) }
                     ?: Channel.DISPATCH_JSON
             }
-        return calls(channel).call(descriptor, method, args)
+        return calls(channel).call(descriptor, method, args, chosen)
     }
 }
 
@@ -150,6 +165,7 @@ internal class LocalCall(
         descriptor: ServiceDescriptor,
         method: MethodDescriptor,
         args: Array<Any?>,
+        instance: ServiceInstance?,
     ): Any? {
         val target =
             implementations[descriptor.type] ?: throw io.switchboard.ConfigurationException(
@@ -167,9 +183,10 @@ private suspend fun exchange(
     method: MethodDescriptor,
     path: String,
     options: RequestOptions,
+    instance: ServiceInstance?,
     decode: (ByteArray) -> Any?,
 ): Any? =
-    manager.rawRequest(http, descriptor.name, path, options) { response ->
+    manager.exchange(http, descriptor.name, path, options, emptyMap(), instance) { response, _ ->
         val bytes = response.bytes()
         if (response.status !in 200..299) throw remoteFailure(descriptor, method, response.status, bytes)
         decode(bytes)

@@ -3,7 +3,6 @@ package io.switchboard.service
 import io.switchboard.SwitchboardException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.future.future
-import kotlinx.coroutines.runBlocking
 import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
 import java.lang.reflect.Proxy
@@ -55,9 +54,16 @@ internal class ServiceProxy(
 
             CallKind.BLOCKING -> {
                 val arguments = arrayOf(*all)
+                // a blocking method blocks its caller: the call runs on the manager's scope and this thread waits for it
+                val call = scope.future { channel.call(descriptor, md, arguments) }
                 try {
-                    runBlocking { channel.call(descriptor, md, arguments) }
+                    try {
+                        call.get()
+                    } catch (e: java.util.concurrent.ExecutionException) {
+                        throw e.cause ?: e
+                    }
                 } catch (e: InterruptedException) {
+                    call.cancel(true)
                     Thread.currentThread().interrupt()
                     throw SwitchboardException("${md.qualifiedName} was interrupted", e)
                 } catch (e: Exception) {

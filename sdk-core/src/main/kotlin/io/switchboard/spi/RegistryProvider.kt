@@ -1,16 +1,22 @@
 package io.switchboard.spi
 
 import io.switchboard.ServiceInstance
-import io.switchboard.config.AppRegistryConfig
+import io.switchboard.config.ConfigSection
 
 /**
- * Connects a manager to the registry an `app-registry` configuration section describes. Adapters
- * (such as sdk-registry's Nacos adapter) provide one through `java.util.ServiceLoader`
- * (`META-INF/services/io.switchboard.spi.RegistryProvider`).
+ * A registry adapter's entry point: it reads its own `app-registry.<name>` configuration section and
+ * connects. Adapters (sdk-registry's Nacos adapter, say) provide one through `java.util.ServiceLoader`
+ * (`META-INF/services/io.switchboard.spi.RegistryProvider`); sdk-core names no registry.
  */
 public interface RegistryProvider {
-    /** A connection for [config], or null when this provider does not handle the registry configured there. */
-    public fun connect(config: AppRegistryConfig): RegistryConnection?
+    /** The key of this adapter's section under `app-registry`, such as `nacos`. */
+    public val name: String
+
+    /**
+     * Connects to the registry [section] describes. Bad settings fail with a
+     * [io.switchboard.ConfigurationException] naming the file, line and key ([ConfigSection] does that).
+     */
+    public fun connect(section: ConfigSection): RegistryConnection
 }
 
 /**
@@ -18,9 +24,9 @@ public interface RegistryProvider {
  * application's own instance to register (if configured). Closing it releases the connection.
  *
  * @property discovery where instances are looked up.
- * @property registry where the application registers itself.
- * @property self the application's own instance, registered on start and deregistered on close; null
- *   when the configuration asks for discovery only.
+ * @property registry where the application (or a hosting server) registers.
+ * @property self the application's own instance, registered by a manager while it runs; null when the
+ *   configuration asks for discovery only.
  */
 public class RegistryConnection(
     public val discovery: ServiceDiscovery,

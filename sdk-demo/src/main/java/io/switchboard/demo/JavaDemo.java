@@ -13,11 +13,12 @@ public final class JavaDemo {
 
     /** Calls the greeting service asynchronously and describes the answer. */
     public static String call(ServiceManager manager) {
-        CompletableFuture<JavaGreeting> future = manager.getAsync(
-                "greeting-service",
-                "/hello",
-                JavaGreeting.class,
-                RequestOptions.builder().query("name", "Java").build());
+        CompletableFuture<JavaGreeting> future = manager.async()
+                .get(
+                        "greeting-service",
+                        "/hello",
+                        JavaGreeting.class,
+                        RequestOptions.builder().query("name", "Java").build());
         return future.thenApply(g -> "java: " + g.message() + " (from " + g.instance() + ")")
                 .join();
     }

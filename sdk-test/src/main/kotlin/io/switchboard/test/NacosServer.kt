@@ -1,6 +1,6 @@
 package io.switchboard.test
 
-import io.switchboard.config.NacosConfig
+import io.switchboard.registry.nacos.NacosConfig
 import io.switchboard.test.nacos.WatchedMain
 import org.slf4j.LoggerFactory
 import java.io.File

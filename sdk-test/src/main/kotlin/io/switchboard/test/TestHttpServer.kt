@@ -231,12 +231,16 @@ public class TestHttpServer private constructor(
         /** The loopback address the server binds. */
         public const val HOST: String = "127.0.0.1"
 
-        /** Starts a server called [name]; Kotlin callers may add their own [routes]. */
+        /** Starts a server called [name] with the standard routes. */
         @JvmStatic
         @JvmOverloads
+        public fun start(name: String = "test-server"): TestHttpServer = TestHttpServer(name) {}
+
+        /** Starts a server called [name] with the standard routes and [routes] of the caller's own (Kotlin). */
+        @JvmSynthetic
         public fun start(
-            name: String = "test-server",
-            routes: Routing.() -> Unit = {},
+            name: String,
+            routes: Routing.() -> Unit,
         ): TestHttpServer = TestHttpServer(name, routes)
     }
 }

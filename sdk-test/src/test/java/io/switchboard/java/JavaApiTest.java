@@ -114,14 +114,15 @@ class JavaApiTest {
                 .build()) {
             String expected = first.getPort() > second.getPort() ? first.getName() : second.getName();
 
-            Hello hello = manager.getAsync("people", "/hello", Hello.class).get(5, TimeUnit.SECONDS);
+            Hello hello = manager.async().get("people", "/hello", Hello.class).get(5, TimeUnit.SECONDS);
             assertEquals(new Hello("OK", expected), hello);
 
             RequestOptions options = RequestOptions.builder()
                     .json(new Person("Grace", 85, List.of("admiral")))
                     .header("X-Caller", "java")
                     .build();
-            EchoBody echo = manager.postAsync("people", "/echo", EchoBody.class, options)
+            EchoBody echo = manager.async()
+                    .post("people", "/echo", EchoBody.class, options)
                     .get(5, TimeUnit.SECONDS);
             assertEquals("POST", echo.method);
             assertEquals("{\"name\":\"Grace\",\"age\":85,\"roles\":[\"admiral\"]}", echo.body);
@@ -129,13 +130,15 @@ class JavaApiTest {
             assertEquals("Bearer java-token", echo.headers.get("authorization"));
             assertEquals("java", echo.headers.get("x-caller"));
 
-            BufferedResponse raw = manager.rawGetAsync("people", "/status/404").get(5, TimeUnit.SECONDS);
+            BufferedResponse raw =
+                    manager.async().raw("GET", "people", "/status/404").get(5, TimeUnit.SECONDS);
             assertEquals(404, raw.getStatus());
             assertTrue(raw.text().contains("404"));
 
             ExecutionException failure = assertThrows(
                     ExecutionException.class,
-                    () -> manager.getAsync("people", "/status/500", String.class)
+                    () -> manager.async()
+                            .get("people", "/status/500", String.class)
                             .get(5, TimeUnit.SECONDS));
             HttpStatusException status = assertInstanceOf(HttpStatusException.class, failure.getCause());
             assertEquals(500, status.getStatus());
@@ -169,10 +172,10 @@ class JavaApiTest {
             for (int i = 0; i < 5; i++) {
                 assertEquals(
                         "java-0",
-                        manager.getAsync("svc", "/hello", Hello.class).join().server());
+                        manager.async().get("svc", "/hello", Hello.class).join().server());
             }
             assertEquals(5, choices.get());
-            CompletableFuture<String> unknown = manager.getAsync("nope", "/hello", String.class);
+            CompletableFuture<String> unknown = manager.async().get("nope", "/hello", String.class);
             ExecutionException e = assertThrows(ExecutionException.class, () -> unknown.get(5, TimeUnit.SECONDS));
             assertInstanceOf(NoInstanceAvailableException.class, e.getCause());
         }
@@ -184,7 +187,7 @@ class JavaApiTest {
                 ServiceManager manager = ServiceManager.builder()
                         .staticInstances("slow", slow.instance("slow"))
                         .build()) {
-            CompletableFuture<String> call = manager.getAsync("slow", "/delay/10000", String.class);
+            CompletableFuture<String> call = manager.async().get("slow", "/delay/10000", String.class);
             assertTrue(waitFor(() -> slow.getOpenConnections() == 1));
             assertTrue(call.cancel(true));
             assertTrue(slow.awaitOpenConnections(0, 5_000), "the connection was closed");

@@ -53,7 +53,8 @@ class JavaConfigTest {
 
             try (ServiceManager manager =
                     ServiceManager.builder().config(config).build()) {
-                Hello hello = manager.getAsync("hello", "/hello", Hello.class).get(5, TimeUnit.SECONDS);
+                Hello hello =
+                        manager.async().get("hello", "/hello", Hello.class).get(5, TimeUnit.SECONDS);
                 assertEquals(new Hello("OK", "java-config"), hello);
             }
         }

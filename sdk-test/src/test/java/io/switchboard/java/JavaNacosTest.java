@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.switchboard.ServiceManager;
 import io.switchboard.config.ConfigLoader;
-import io.switchboard.config.NacosConfig;
 import io.switchboard.config.SwitchboardConfig;
+import io.switchboard.registry.nacos.NacosConfig;
 import io.switchboard.registry.nacos.NacosRegistry;
 import io.switchboard.test.NacosServer;
 import io.switchboard.test.TestHttpServer;
@@ -34,7 +34,9 @@ class JavaNacosTest {
                 long deadline = System.currentTimeMillis() + 10_000;
                 while (hello == null) {
                     try {
-                        hello = manager.getAsync(service, "/hello", Hello.class).get(5, TimeUnit.SECONDS);
+                        hello = manager.async()
+                                .get(service, "/hello", Hello.class)
+                                .get(5, TimeUnit.SECONDS);
                     } catch (Exception notYetVisible) {
                         if (System.currentTimeMillis() > deadline) throw notYetVisible;
                         Thread.sleep(50);

@@ -17,7 +17,7 @@ final class JavaQuickStart {
                 .loadBalancer("round_robin")
                 .addInterceptor(new LoggingInterceptor())
                 .build()) {
-            CompletableFuture<Hello> hello = manager.getAsync("hello-service", "/hello", Hello.class);
+            CompletableFuture<Hello> hello = manager.async().get("hello-service", "/hello", Hello.class);
             return hello.join();
         }
     }

@@ -182,7 +182,7 @@ class ErrorsTest :
             val m = ServiceManager { staticInstances("svc", server.instance("svc")) }
             m.close()
             shouldThrow<SwitchboardException> { m.get<String>("svc", "/hello") }.message shouldContain "closed"
-            val e = shouldThrow<java.util.concurrent.ExecutionException> { m.getAsync("svc", "/hello", String::class.java).get() }
+            val e = shouldThrow<java.util.concurrent.ExecutionException> { m.async().get("svc", "/hello", String::class.java).get() }
             e.cause!!.message shouldContain "closed"
         }
 

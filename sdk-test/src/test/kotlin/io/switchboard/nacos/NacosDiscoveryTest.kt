@@ -9,9 +9,9 @@ import io.kotest.matchers.shouldBe
 import io.switchboard.ServiceManager
 import io.switchboard.balancer.LoadBalancers
 import io.switchboard.config.ConfigLoader
-import io.switchboard.config.NacosConfig
 import io.switchboard.e2e.Hello
 import io.switchboard.e2e.servers
+import io.switchboard.registry.nacos.NacosConfig
 import io.switchboard.registry.nacos.NacosRegistry
 import io.switchboard.test.NacosServer
 import io.switchboard.test.TestHttpServer
@@ -136,7 +136,7 @@ class NacosDiscoveryTest :
                         weight: 2
                     """.trimIndent(),
                 )
-            val manager = config.newServiceManager()
+            val manager = config.newServiceManager().start()
             manager.selfInstance.shouldNotBeNull().weight shouldBe 2.0
             awaitInstances(registry, app, 1)
             registry.instances(app).single().port shouldBe web[0].port

@@ -53,7 +53,9 @@ class NacosOutageTest :
                     awaitInstances(ok, service, 1)
                 }
                 val started = System.nanoTime()
-                val wrong = io.switchboard.config.NacosConfig(nacos.serverAddr, username = "nacos", password = "wrong")
+                val wrong =
+                    io.switchboard.registry.nacos
+                        .NacosConfig(nacos.serverAddr, username = "nacos", password = "wrong")
                 val e = shouldThrow<ConfigurationException> { NacosRegistry(wrong) }
                 e.message shouldContain "Nacos at ${nacos.serverAddr} refused user 'nacos'"
                 e.message shouldContain "check app-registry.nacos.username and password"

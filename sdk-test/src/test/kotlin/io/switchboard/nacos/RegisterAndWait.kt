@@ -1,7 +1,7 @@
 package io.switchboard.nacos
 
 import io.switchboard.ServiceInstance
-import io.switchboard.config.NacosConfig
+import io.switchboard.registry.nacos.NacosConfig
 import io.switchboard.registry.nacos.NacosRegistry
 import kotlinx.coroutines.runBlocking
 

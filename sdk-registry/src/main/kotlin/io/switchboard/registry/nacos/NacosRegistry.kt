@@ -10,7 +10,6 @@ import com.alibaba.nacos.api.naming.pojo.Instance
 import io.switchboard.ConfigurationException
 import io.switchboard.ServiceInstance
 import io.switchboard.SwitchboardException
-import io.switchboard.config.NacosConfig
 import io.switchboard.spi.InstanceListener
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry

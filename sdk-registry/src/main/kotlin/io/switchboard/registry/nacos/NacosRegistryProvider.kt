@@ -2,7 +2,7 @@ package io.switchboard.registry.nacos
 
 import io.switchboard.ConfigurationException
 import io.switchboard.ServiceInstance
-import io.switchboard.config.AppRegistryConfig
+import io.switchboard.config.ConfigSection
 import io.switchboard.spi.RegistryConnection
 import io.switchboard.spi.RegistryProvider
 import java.net.InetAddress
@@ -13,8 +13,10 @@ import java.net.InetAddress
  * address when absent) and `port`.
  */
 public class NacosRegistryProvider : RegistryProvider {
-    override fun connect(config: AppRegistryConfig): RegistryConnection? {
-        val nacos = config.nacos ?: return null
+    override val name: String get() = "nacos"
+
+    override fun connect(section: ConfigSection): RegistryConnection {
+        val nacos = NacosConfig.from(section)
         val self =
             nacos.appName?.let { name ->
                 val port =

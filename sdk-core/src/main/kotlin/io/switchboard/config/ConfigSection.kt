@@ -1,22 +1,32 @@
 package io.switchboard.config
 
 import io.switchboard.ConfigurationException
+import io.switchboard.Secrets
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.internal.levenshtein
 import java.time.Duration
 import java.time.format.DateTimeParseException
 
 /**
- * Reads one map of the configuration tree with precise errors: each names the file, line, column,
- * key path, value (masked for secrets) and what was expected. Keys it does not know are reported with
- * the nearest known key.
+ * One map of the configuration (`service-caller`, `app-registry.nacos`, …), read with precise errors:
+ * each names the file, line, column, key path, value (masked for secrets) and what was expected. Keys a
+ * reader does not know are reported with the nearest known key.
+ *
+ * Registry adapters read their own `app-registry.<name>` section through it (see
+ * [io.switchboard.spi.RegistryProvider]); every getter returns null when the key is absent.
  */
-internal class Section(
+public class ConfigSection internal constructor(
     private val node: ConfigNode.MapNode,
-    val path: String,
-    known: Collection<String>,
+    /** The key path of this section, such as `app-registry.nacos`. */
+    public val path: String,
+    known: Collection<String>?,
 ) {
     init {
+        if (known != null) checkKeys(known)
+    }
+
+    /** Throws [ConfigurationException] naming the first key that is not in [known], with the nearest known one. */
+    public fun checkKeys(known: Collection<String>) {
         node.entries.forEach { (key, value) ->
             if (key !in known) {
                 val nearest = known.minByOrNull { levenshtein(it, key) }?.takeIf { levenshtein(it, key) <= maxOf(2, key.length / 3) }
@@ -28,9 +38,13 @@ internal class Section(
         }
     }
 
-    val origin: Origin get() = node.origin
+    internal val origin: Origin get() = node.origin
 
-    fun keys(): Set<String> = node.entries.keys
+    /** The keys present in this section. */
+    public fun keys(): Set<String> = node.entries.keys
+
+    /** Where this section starts, as `file:line:column`. */
+    public val location: String get() = origin.toString()
 
     private fun raw(key: String): ConfigNode? = node.entries[key]?.second?.takeUnless { it is ConfigNode.Null }
 
@@ -44,21 +58,24 @@ internal class Section(
             else -> throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: $expected)")
         }
 
-    fun fail(
+    internal fun fail(
         key: String,
         value: ConfigNode.Scalar,
         expected: String,
     ): Nothing = throw ConfigurationException("${value.origin}: ${join(path, key)}: '${display(key, value.value)}' (expected: $expected)")
 
-    fun string(key: String): String? = scalar(key, "a text value")?.value
+    /** The text at [key]. */
+    public fun string(key: String): String? = scalar(key, "a text value")?.value
 
-    fun nonBlank(key: String): String? {
+    /** The text at [key], which must not be blank. */
+    public fun nonBlank(key: String): String? {
         val value = scalar(key, "a non-blank text value") ?: return null
         if (value.value.isBlank()) fail(key, value, "a non-blank text value")
         return value.value
     }
 
-    fun int(
+    /** The whole number at [key], which must lie in [range]. */
+    public fun int(
         key: String,
         range: IntRange,
     ): Int? {
@@ -69,7 +86,8 @@ internal class Section(
         return number
     }
 
-    fun double(
+    /** The number at [key], which must be finite and at least [min]. */
+    public fun double(
         key: String,
         min: Double,
     ): Double? {
@@ -84,7 +102,8 @@ internal class Section(
         return number
     }
 
-    fun boolean(key: String): Boolean? {
+    /** `true`/`yes`/`on` or `false`/`no`/`off` at [key]. */
+    public fun boolean(key: String): Boolean? {
         val value = scalar(key, "true or false") ?: return null
         return when (value.value.trim().lowercase()) {
             "true", "yes", "on" -> true
@@ -94,7 +113,7 @@ internal class Section(
     }
 
     /** A duration: a number of seconds (6, 1.5) or a number with a unit (500ms, 2s, 1m), or ISO-8601 (PT2S); above zero. */
-    fun duration(key: String): Duration? {
+    public fun duration(key: String): Duration? {
         val expected = "a duration above zero, such as 6 (seconds), 1.5, 500ms, 2s or 1m"
         val value = scalar(key, expected) ?: return null
         val duration = parseDuration(value.value.trim()) ?: fail(key, value, expected)
@@ -102,7 +121,8 @@ internal class Section(
         return duration
     }
 
-    fun <T> choice(
+    /** The value of [choices] named (case-insensitively) at [key]. */
+    public fun <T> choice(
         key: String,
         choices: Map<String, T>,
     ): T? {
@@ -111,21 +131,22 @@ internal class Section(
         return choices[value.value.trim().lowercase()] ?: fail(key, value, expected)
     }
 
-    fun section(
+    /** The map at [key] as a section that accepts only [known] keys (any key when null); null when absent. */
+    public fun section(
         key: String,
-        known: Collection<String>,
-    ): Section? =
+        known: Collection<String>?,
+    ): ConfigSection? =
         when (val value = raw(key)) {
             null -> null
-            is ConfigNode.MapNode -> Section(value, join(path, key), known)
+            is ConfigNode.MapNode -> ConfigSection(value, join(path, key), known)
             else -> throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: a map of keys)")
         }
 
     /** A map whose keys are names chosen by the user (such as service names); each value is read by [read]. */
-    fun <T> namedSections(
+    internal fun <T> namedSections(
         key: String,
         known: Collection<String>,
-        read: (String, Section) -> T,
+        read: (String, ConfigSection) -> T,
     ): Map<String, T> {
         val value = raw(key) ?: return emptyMap()
         if (value !is ConfigNode.MapNode) {
@@ -136,9 +157,9 @@ internal class Section(
             val child = entry.second
             val section =
                 when (child) {
-                    is ConfigNode.MapNode -> Section(child, join(prefix, name), known)
+                    is ConfigNode.MapNode -> ConfigSection(child, join(prefix, name), known)
 
-                    is ConfigNode.Null -> Section(ConfigNode.MapNode(LinkedHashMap(), child.origin), join(prefix, name), known)
+                    is ConfigNode.Null -> ConfigSection(ConfigNode.MapNode(LinkedHashMap(), child.origin), join(prefix, name), known)
 
                     else -> throw ConfigurationException(
                         "${child.origin}: ${join(prefix, name)}: a ${kind(child)} (expected: a map of keys)",
@@ -149,10 +170,10 @@ internal class Section(
     }
 
     /** A list of maps, each read by [read]. */
-    fun <T> sectionList(
+    internal fun <T> sectionList(
         key: String,
         known: Collection<String>,
-        read: (Section) -> T,
+        read: (ConfigSection) -> T,
     ): List<T> {
         val value = raw(key) ?: return emptyList()
         if (value !is ConfigNode.ListNode) {
@@ -162,12 +183,12 @@ internal class Section(
             if (item !is ConfigNode.MapNode) {
                 throw ConfigurationException("${item.origin}: ${join(path, key)}[$i]: a ${kind(item)} (expected: a map of keys)")
             }
-            read(Section(item, "${join(path, key)}[$i]", known))
+            read(ConfigSection(item, "${join(path, key)}[$i]", known))
         }
     }
 
     /** A map of text values. */
-    fun stringMap(key: String): Map<String, String> {
+    public fun stringMap(key: String): Map<String, String> {
         val value = raw(key) ?: return emptyMap()
         if (value !is ConfigNode.MapNode) {
             throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: a map of text values)")
@@ -183,7 +204,7 @@ internal class Section(
     }
 
     /** Throws unless [condition], naming [key] (or the section itself) and [problem]. */
-    fun require(
+    public fun require(
         condition: Boolean,
         key: String?,
         problem: String,
@@ -204,7 +225,7 @@ internal class Section(
     private fun display(
         key: String,
         value: String,
-    ): String = if (LoggingInterceptor.isSensitive(key)) "***" else value
+    ): String = if (Secrets.isSensitive(key)) "***" else value
 }
 
 internal fun parseDuration(text: String): Duration? {

@@ -1,0 +1,131 @@
+package io.switchboard.internal.call
+
+import io.ktor.client.HttpClient
+import io.ktor.client.request.prepareRequest
+import io.ktor.client.statement.HttpResponse
+import io.switchboard.InvalidRequestException
+import io.switchboard.RequestContext
+import io.switchboard.RequestOptions
+import io.switchboard.ResponseInfo
+import io.switchboard.ServiceInstance
+import io.switchboard.internal.InterceptorChain
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.sync.Semaphore
+import kotlinx.coroutines.withContext
+import org.slf4j.LoggerFactory
+
+/**
+ * One call, end to end, as named steps: context and interceptors' `beforeRequest`; the [Deadline];
+ * [InstanceSelector] (discovery, eligibility, balancer); a connection permit within the deadline;
+ * [RequestWriter] and the HTTP exchange; the caller's handling of the response ([ResponseDecoder] for
+ * decoded calls); `afterResponse`; or on failure [FailureTranslator] and `handleException`. Every
+ * public call of a manager comes here.
+ */
+internal class CallPipeline(
+    private val client: HttpClient,
+    private val selector: InstanceSelector,
+    private val writer: RequestWriter,
+    private val failures: FailureTranslator,
+    private val timeouts: TimeoutPolicy,
+    private val interceptors: InterceptorChain,
+    connectionPoolSize: Int,
+) {
+    /** One permit per pooled connection: a call holds one from sending until its body is read. */
+    private val connections = Semaphore(connectionPoolSize)
+
+    suspend fun <R> execute(
+        method: String,
+        serviceName: String,
+        path: String,
+        options: RequestOptions,
+        attributes: Map<String, Any> = emptyMap(),
+        pinned: ServiceInstance? = null,
+        handle: suspend (HttpResponse, RequestContext) -> R,
+    ): R {
+        validate(serviceName, path)
+        val context = RequestContext(method, serviceName, path, options)
+        if (attributes.isNotEmpty()) context.attributes.putAll(attributes)
+        context.pinnedInstance = pinned
+        return execute(context, handle)
+    }
+
+    suspend fun <R> execute(
+        context: RequestContext,
+        handle: suspend (HttpResponse, RequestContext) -> R,
+    ): R {
+        val chain = interceptors.snapshot
+        var deadline = Deadline.NONE
+        try {
+            for (interceptor in chain) interceptor.beforeRequest(context)
+            validate(context.serviceName, context.path)
+            deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context))
+            context.deadline = deadline
+            val instance = selector.choose(context)
+            context.selectedInstance = instance
+            context.protocol = instance.scheme
+            val url = writer.url(instance, context)
+            context.resolvedUrl = url
+            acquireConnection(context, deadline)
+            val result =
+                try {
+                    client.prepareRequest { writer.write(this, context, url, deadline) }.execute { response ->
+                        context.markResponse()
+                        context.response = ResponseInfo(response.status.value, headersOf(response))
+                        handle(response, context)
+                    }
+                } finally {
+                    connections.release()
+                }
+            context.result = result
+            context.markEnd()
+            for (interceptor in chain) interceptor.afterResponse(context)
+            return result
+        } catch (e: Throwable) {
+            val failure = failures.translate(e, context, deadline)
+            context.exception = failure
+            context.markEnd()
+            withContext(NonCancellable) {
+                for (interceptor in chain) {
+                    try {
+                        interceptor.handleException(context)
+                    } catch (inner: Throwable) {
+                        log.warn("Interceptor {} failed in handleException: {}", interceptor.name, inner.toString())
+                    }
+                }
+            }
+            throw failure
+        }
+    }
+
+    /**
+     * Takes a connection permit within what remains of the call's deadline. A raw block that makes calls
+     * of its own holds its permit meanwhile, so such nesting needs spare pool capacity.
+     */
+    private suspend fun acquireConnection(
+        context: RequestContext,
+        deadline: Deadline,
+    ) {
+        if (connections.tryAcquire()) return
+        deadline.within { connections.acquire() } ?: throw failures.deadlinePassed(context, deadline)
+    }
+
+    private fun validate(
+        serviceName: String,
+        path: String,
+    ) {
+        if (serviceName.isBlank()) throw InvalidRequestException("service name is blank (expected: the name of a registered service)")
+        if (!path.startsWith("/")) {
+            throw InvalidRequestException("path '$path' of a call to $serviceName does not start with '/' (expected: '/$path')")
+        }
+    }
+
+    private companion object {
+        private val log = LoggerFactory.getLogger(CallPipeline::class.java)
+    }
+}
+
+private fun headersOf(response: HttpResponse): Map<String, List<String>> {
+    val map = LinkedHashMap<String, List<String>>()
+    response.headers.forEach { name, values -> map[name] = values }
+    return map
+}

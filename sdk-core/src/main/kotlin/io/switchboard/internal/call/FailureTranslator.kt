@@ -1,0 +1,79 @@
+package io.switchboard.internal.call
+
+import io.ktor.client.network.sockets.ConnectTimeoutException
+import io.ktor.client.plugins.HttpRequestTimeoutException
+import io.switchboard.RequestContext
+import io.switchboard.Secrets.maskedPath
+import io.switchboard.ServiceCallException
+import io.switchboard.ServiceTimeoutException
+import io.switchboard.SwitchboardException
+import io.switchboard.TimeoutKind
+import java.io.IOException
+import kotlin.coroutines.cancellation.CancellationException
+
+/**
+ * The last step of a failed call: what went wrong, as the typed exception users act on — a timeout
+ * naming which one and its value, a connection failure naming the instance, or the failure as it was
+ * when it already is one of ours. Cancellation passes through untouched.
+ */
+internal class FailureTranslator(
+    private val timeouts: TimeoutPolicy,
+) {
+    fun translate(
+        e: Throwable,
+        context: RequestContext,
+        deadline: Deadline,
+    ): Throwable {
+        val service = context.serviceName
+        val instance = context.selectedInstance
+        return when (e) {
+            is SwitchboardException -> {
+                e
+            }
+
+            is HttpRequestTimeoutException -> {
+                timeout(TimeoutKind.REQUEST, context, deadline, e)
+            }
+
+            is ConnectTimeoutException -> {
+                timeout(TimeoutKind.CONNECT, context, deadline, e)
+            }
+
+            is java.net.SocketTimeoutException -> {
+                timeout(TimeoutKind.READ, context, deadline, e)
+            }
+
+            is CancellationException -> {
+                e
+            }
+
+            is IOException -> {
+                ServiceCallException(
+                    service,
+                    instance,
+                    "${context.method} $service${maskedPath(context.path)} to ${instance?.address ?: "?"} failed: $e " +
+                        "(is the instance up and reachable?)",
+                    e,
+                )
+            }
+
+            else -> {
+                ServiceCallException(service, instance, "${context.method} $service${maskedPath(context.path)} failed: $e", e)
+            }
+        }
+    }
+
+    /** The call's deadline passed before it could go on (waiting for a connection, say). */
+    fun deadlinePassed(
+        context: RequestContext,
+        deadline: Deadline,
+    ): ServiceTimeoutException = timeout(TimeoutKind.REQUEST, context, deadline, null)
+
+    private fun timeout(
+        kind: TimeoutKind,
+        context: RequestContext,
+        deadline: Deadline,
+        cause: Throwable?,
+    ): ServiceTimeoutException =
+        ServiceTimeoutException(context.serviceName, context.selectedInstance, kind, timeouts.valueOf(kind, context, deadline), cause)
+}

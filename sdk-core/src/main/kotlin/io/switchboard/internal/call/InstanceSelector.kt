@@ -1,0 +1,104 @@
+package io.switchboard.internal.call
+
+import io.switchboard.NoInstanceAvailableException
+import io.switchboard.RequestContext
+import io.switchboard.ServiceInstance
+import io.switchboard.internal.closestName
+import io.switchboard.spi.LoadBalancer
+import io.switchboard.spi.LoadBalancerFactory
+import io.switchboard.spi.ServiceDiscovery
+import java.util.concurrent.ConcurrentHashMap
+
+/**
+ * Step one of a call: the instances of the service from discovery, the eligible ones (healthy, weight
+ * above 0), and the balancer's choice among them — or a [NoInstanceAvailableException] that says why.
+ *
+ * Per-service state (the balancer and the eligible view of the last list) exists only for services
+ * that had instances, so calls to unknown names leave nothing behind, and it is dropped once a
+ * service has not been called for [idleNanos].
+ */
+internal class InstanceSelector(
+    private val discovery: ServiceDiscovery,
+    private val balancerFactory: (String) -> LoadBalancerFactory,
+    private val idleNanos: Long = DEFAULT_IDLE_NANOS,
+) {
+    private val services = ConcurrentHashMap<String, ServiceState>()
+
+    @Volatile
+    private var lastSweep = System.nanoTime()
+
+    /** How many services have state now. */
+    val trackedServices: Int get() = services.size
+
+    suspend fun choose(context: RequestContext): ServiceInstance {
+        val serviceName = context.serviceName
+        val all = discovery.instances(serviceName)
+        val state = services[serviceName] ?: newState(serviceName, all)
+        val now = System.nanoTime()
+        state.lastUsed = now
+        val candidates = state.eligibleOf(all)
+        if (candidates.isEmpty()) throw noInstance(serviceName, all)
+        val pinned = context.pinnedInstance
+        if (pinned != null && candidates.contains(pinned)) return pinned
+        return state.balancer.choose(candidates, context)
+    }
+
+    private fun newState(
+        serviceName: String,
+        all: List<ServiceInstance>,
+    ): ServiceState {
+        if (all.isEmpty()) throw noInstance(serviceName, all)
+        sweep()
+        return services.computeIfAbsent(serviceName) { ServiceState(balancerFactory(it).create(it)) }
+    }
+
+    /** Drops the state of services not called for a while; runs at most once per idle period. */
+    private fun sweep() {
+        val now = System.nanoTime()
+        if (now - lastSweep < idleNanos) return
+        lastSweep = now
+        services.entries.removeIf { now - it.value.lastUsed > idleNanos }
+    }
+
+    private fun noInstance(
+        serviceName: String,
+        all: List<ServiceInstance>,
+    ): NoInstanceAvailableException {
+        val message =
+            if (all.isEmpty()) {
+                val known = discovery.knownServices()
+                val hint = closestName(serviceName, known)?.let { " Did you mean '$it'?" } ?: ""
+                "no instances of service '$serviceName' are registered in ${discovery.description}." + hint +
+                    (if (known.isNotEmpty()) " Known services: ${known.sorted().joinToString(", ")}." else "") +
+                    " Register an instance or check the service name."
+            } else {
+                "service '$serviceName' has ${all.size} instance(s) but none is healthy with a weight above 0: " +
+                    all.joinToString(", ") + ". Mark one healthy or give it a weight."
+            }
+        return NoInstanceAvailableException(serviceName, all, message)
+    }
+
+    /** One service's balancer and the eligible view of its last instance list (one stable list object per registry version). */
+    private class ServiceState(
+        val balancer: LoadBalancer,
+    ) {
+        @Volatile
+        var lastUsed: Long = System.nanoTime()
+
+        @Volatile
+        private var view: Pair<List<ServiceInstance>, List<ServiceInstance>>? = null
+
+        fun eligibleOf(all: List<ServiceInstance>): List<ServiceInstance> {
+            val cached = view
+            if (cached != null && cached.first === all) return cached.second
+            val eligible = if (all.all { it.isEligible }) all else all.filter { it.isEligible }
+            view = all to eligible
+            return eligible
+        }
+    }
+
+    companion object {
+        /** Ten minutes. */
+        const val DEFAULT_IDLE_NANOS: Long = 600_000_000_000L
+    }
+}

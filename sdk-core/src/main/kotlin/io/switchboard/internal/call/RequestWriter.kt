@@ -1,0 +1,101 @@
+package io.switchboard.internal.call
+
+import io.ktor.client.plugins.timeout
+import io.ktor.client.request.HttpRequestBuilder
+import io.ktor.client.request.forms.FormDataContent
+import io.ktor.client.request.setBody
+import io.ktor.client.request.url
+import io.ktor.http.ContentType
+import io.ktor.http.HttpHeaders
+import io.ktor.http.HttpMethod
+import io.ktor.http.content.ByteArrayContent
+import io.ktor.http.content.TextContent
+import io.ktor.http.encodeURLQueryComponent
+import io.ktor.http.parametersOf
+import io.switchboard.RequestBody
+import io.switchboard.RequestContext
+import io.switchboard.ServiceInstance
+import io.switchboard.spi.Codec
+
+/** Step two of a call: the URL on the chosen instance, and the HTTP request with headers, body and the call's timeouts. */
+internal class RequestWriter(
+    private val codec: Codec,
+    private val timeouts: TimeoutPolicy,
+) {
+    /** The instance's base URL, the path and the query parameters, encoded. */
+    fun url(
+        instance: ServiceInstance,
+        context: RequestContext,
+    ): String {
+        val query = context.queryParameters
+        if (query.isEmpty()) return instance.baseUrl + context.path
+        val url = StringBuilder(instance.baseUrl).append(context.path)
+        var separator = if (context.path.contains('?')) '&' else '?'
+        for ((name, values) in query) {
+            for (value in values) {
+                url
+                    .append(separator)
+                    .append(name.encodeURLQueryComponent())
+                    .append('=')
+                    .append(value.encodeURLQueryComponent())
+                separator = '&'
+            }
+        }
+        return url.toString()
+    }
+
+    /** Fills [request] for [context] at [url]; the exchange may take what remains of [deadline]. */
+    fun write(
+        request: HttpRequestBuilder,
+        context: RequestContext,
+        url: String,
+        deadline: Deadline,
+    ) {
+        request.method = HttpMethod.parse(context.method)
+        request.url(url)
+        var contentType: String? = null
+        for ((name, value) in context.headers) {
+            when {
+                name.equals(HttpHeaders.ContentType, ignoreCase = true) -> contentType = value
+                name.equals(HttpHeaders.ContentLength, ignoreCase = true) -> Unit
+                else -> request.headers.append(name, value)
+            }
+        }
+        when (val body = context.body) {
+            null -> {
+                Unit
+            }
+
+            is RequestBody.Json -> {
+                request.setBody(
+                    ByteArrayContent(
+                        codec.encode(body.value, body.type),
+                        type(contentType ?: codec.contentType),
+                    ),
+                )
+            }
+
+            is RequestBody.Form -> {
+                request.setBody(FormDataContent(parametersOf(body.fields.mapValues { listOf(it.value) })))
+            }
+
+            is RequestBody.Bytes -> {
+                request.setBody(ByteArrayContent(body.bytes, type(contentType ?: body.contentType)))
+            }
+
+            is RequestBody.Text -> {
+                request.setBody(TextContent(body.text, type(contentType ?: body.contentType)))
+            }
+        }
+        val own = timeouts.transportOverrides(context.serviceName)
+        if (own != null || deadline.isBounded) {
+            request.timeout {
+                own?.connectTimeout?.let { connectTimeoutMillis = it.toMillis() }
+                own?.readTimeout?.let { socketTimeoutMillis = it.toMillis() }
+                if (deadline.isBounded) requestTimeoutMillis = maxOf(1L, deadline.remainingMillis())
+            }
+        }
+    }
+
+    private fun type(text: String): ContentType = ContentType.parse(text)
+}

@@ -1,0 +1,37 @@
+package io.switchboard.spi
+
+import io.switchboard.ServiceInstance
+import kotlinx.coroutines.future.await
+import java.util.concurrent.CompletionStage
+
+/**
+ * A [ServiceDiscovery] for Java: implement [instancesAsync] with a `CompletionStage` (a completed one
+ * when the list is already in memory, which costs nothing), plus [subscribe]. The call path awaits it
+ * without blocking a thread.
+ */
+public abstract class AsyncServiceDiscovery : ServiceDiscovery {
+    /** The current instances of [serviceName], healthy or not; an empty list when none is known. */
+    public abstract fun instancesAsync(serviceName: String): CompletionStage<List<ServiceInstance>>
+
+    final override suspend fun instances(serviceName: String): List<ServiceInstance> = instancesAsync(serviceName).await()
+}
+
+/**
+ * A [ServiceRegistry] for Java: implement [registerAsync] and [deregisterAsync] with `CompletionStage`s.
+ * A manager or server bounds each of them by its registration timeout.
+ */
+public abstract class AsyncServiceRegistry : ServiceRegistry {
+    /** Makes [instance] discoverable; registering the same instance id again replaces it. */
+    public abstract fun registerAsync(instance: ServiceInstance): CompletionStage<Void?>
+
+    /** Removes [instance] (matched by service name and instance id); unknown instances are ignored. */
+    public abstract fun deregisterAsync(instance: ServiceInstance): CompletionStage<Void?>
+
+    final override suspend fun register(instance: ServiceInstance) {
+        registerAsync(instance).await()
+    }
+
+    final override suspend fun deregister(instance: ServiceInstance) {
+        deregisterAsync(instance).await()
+    }
+}
