@@ -13,7 +13,7 @@ package io.switchboard
  * @property cluster the cluster (zone, data centre) the instance belongs to.
  * @property metadata free-form key/value pairs advertised by the instance.
  */
-public data class ServiceInstance
+public class ServiceInstance
     @JvmOverloads
     constructor(
         public val serviceName: String,
@@ -42,7 +42,7 @@ public data class ServiceInstance
         public val address: String get() = "${bracketed(host)}:$port"
 
         /** The base URL calls to this instance start with, e.g. `http://127.0.0.1:8080`. */
-        public val baseUrl: String get() = "$scheme://$address"
+        public val baseUrl: String = "$scheme://$address"
 
         /** Whether a load balancer may choose this instance: healthy and with a weight above zero. */
         public val isEligible: Boolean get() = healthy && weight > 0.0
@@ -52,6 +52,49 @@ public data class ServiceInstance
 
         /** Returns a copy with another [healthy] flag. */
         public fun withHealthy(healthy: Boolean): ServiceInstance = copy(healthy = healthy)
+
+        /** Returns a copy under another [serviceName]. */
+        public fun withServiceName(serviceName: String): ServiceInstance = copy(serviceName = serviceName)
+
+        /** Returns a copy with another [instanceId]. */
+        public fun withInstanceId(instanceId: String): ServiceInstance = copy(instanceId = instanceId)
+
+        /** Returns a copy with other [metadata]. */
+        public fun withMetadata(metadata: Map<String, String>): ServiceInstance = copy(metadata = metadata)
+
+        private fun copy(
+            serviceName: String = this.serviceName,
+            instanceId: String = this.instanceId,
+            weight: Double = this.weight,
+            healthy: Boolean = this.healthy,
+            metadata: Map<String, String> = this.metadata,
+        ): ServiceInstance = ServiceInstance(serviceName, host, port, instanceId, secure, weight, healthy, cluster, metadata)
+
+        /** Equal when every property is. */
+        override fun equals(other: Any?): Boolean =
+            this === other ||
+                (
+                    other is ServiceInstance &&
+                        serviceName == other.serviceName &&
+                        host == other.host &&
+                        port == other.port &&
+                        instanceId == other.instanceId &&
+                        secure == other.secure &&
+                        weight == other.weight &&
+                        healthy == other.healthy &&
+                        cluster == other.cluster &&
+                        metadata == other.metadata
+                )
+
+        override fun hashCode(): Int {
+            var result = serviceName.hashCode()
+            result = 31 * result + host.hashCode()
+            result = 31 * result + port
+            result = 31 * result + instanceId.hashCode()
+            result = 31 * result + weight.hashCode()
+            result = 31 * result + healthy.hashCode()
+            return result
+        }
 
         override fun toString(): String = "$serviceName@$address(weight=$weight${if (healthy) "" else ", unhealthy"})"
 

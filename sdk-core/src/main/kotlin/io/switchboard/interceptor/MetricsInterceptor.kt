@@ -11,73 +11,89 @@ import java.util.concurrent.atomic.LongAdder
 /**
  * Counts calls and times them per service, method and outcome (the HTTP status, or the exception's
  * type when no status arrived). Read the figures with [snapshot].
+ *
+ * It keeps at most [maxSeries] service/method/outcome combinations; calls beyond that (to ever new
+ * service names, say) are counted under the service name `(other)`, so memory stays bounded.
  */
-public class MetricsInterceptor : Interceptor {
-    private val stats = ConcurrentHashMap<Key, Stats>()
+public class MetricsInterceptor
+    @JvmOverloads
+    constructor(
+        private val maxSeries: Int = 1_000,
+    ) : Interceptor {
+        init {
+            require(maxSeries > 0) { "maxSeries: $maxSeries (expected: > 0)" }
+        }
 
-    override val name: String get() = NAME
+        private val stats = ConcurrentHashMap<Key, Stats>()
 
-    override suspend fun afterResponse(context: RequestContext) {
-        record(context, context.response?.status?.toString() ?: "ok")
-    }
+        override val name: String get() = NAME
 
-    override suspend fun handleException(context: RequestContext) {
-        val error = context.exception
-        val outcome = (error as? HttpStatusException)?.status?.toString() ?: error?.javaClass?.simpleName ?: "error"
-        record(context, outcome)
-    }
+        override suspend fun afterResponse(context: RequestContext) {
+            record(context, context.response?.status?.toString() ?: "ok")
+        }
 
-    private fun record(
-        context: RequestContext,
-        outcome: String,
-    ) {
-        val nanos = context.duration?.toNanos() ?: 0L
-        stats.computeIfAbsent(Key(context.serviceName, context.method, outcome)) { Stats() }.add(nanos)
-    }
+        override suspend fun handleException(context: RequestContext) {
+            val error = context.exception
+            val outcome = (error as? HttpStatusException)?.status?.toString() ?: error?.javaClass?.simpleName ?: "error"
+            record(context, outcome)
+        }
 
-    /** The figures so far, one entry per service, method and outcome, sorted. */
-    public fun snapshot(): List<CallMetrics> =
-        stats.entries
-            .map { (key, s) ->
-                CallMetrics(
-                    key.service,
-                    key.method,
-                    key.outcome,
-                    s.count.sum(),
-                    Duration.ofNanos(s.total.sum()),
-                    Duration.ofNanos(s.max.get()),
-                )
-            }.sortedWith(compareBy({ it.serviceName }, { it.method }, { it.outcome }))
+        private fun record(
+            context: RequestContext,
+            outcome: String,
+        ) {
+            val nanos = context.duration?.toNanos() ?: 0L
+            val key = Key(context.serviceName, context.method, outcome)
+            val series = stats[key] ?: if (stats.size < maxSeries) stats.computeIfAbsent(key) { Stats() } else null
+            (series ?: stats.computeIfAbsent(Key(OTHER, context.method, outcome)) { Stats() }).add(nanos)
+        }
 
-    /** Forgets every figure. */
-    public fun reset() {
-        stats.clear()
-    }
+        /** The figures so far, one entry per service, method and outcome, sorted. */
+        public fun snapshot(): List<CallMetrics> =
+            stats.entries
+                .map { (key, s) ->
+                    CallMetrics(
+                        key.service,
+                        key.method,
+                        key.outcome,
+                        s.count.sum(),
+                        Duration.ofNanos(s.total.sum()),
+                        Duration.ofNanos(s.max.get()),
+                    )
+                }.sortedWith(compareBy({ it.serviceName }, { it.method }, { it.outcome }))
 
-    private data class Key(
-        val service: String,
-        val method: String,
-        val outcome: String,
-    )
+        /** Forgets every figure. */
+        public fun reset() {
+            stats.clear()
+        }
 
-    private class Stats {
-        val count = LongAdder()
-        val total = LongAdder()
-        val max = AtomicLong()
+        private data class Key(
+            val service: String,
+            val method: String,
+            val outcome: String,
+        )
 
-        fun add(nanos: Long) {
-            count.increment()
-            total.add(nanos)
-            max.accumulateAndGet(nanos, ::maxOf)
+        private class Stats {
+            val count = LongAdder()
+            val total = LongAdder()
+            val max = AtomicLong()
+
+            fun add(nanos: Long) {
+                count.increment()
+                total.add(nanos)
+                max.accumulateAndGet(nanos, ::maxOf)
+            }
+        }
+
+        /** Constants. */
+        public companion object {
+            /** The name this interceptor registers under. */
+            public const val NAME: String = "MetricsInterceptor"
+
+            /** The service name the calls beyond [maxSeries] combinations are counted under. */
+            public const val OTHER: String = "(other)"
         }
     }
-
-    /** Constants. */
-    public companion object {
-        /** The name this interceptor registers under. */
-        public const val NAME: String = "MetricsInterceptor"
-    }
-}
 
 /**
  * Figures for the calls of one service, method and outcome.
@@ -89,7 +105,7 @@ public class MetricsInterceptor : Interceptor {
  * @property totalTime their summed duration.
  * @property maxTime the longest one.
  */
-public data class CallMetrics(
+public class CallMetrics internal constructor(
     public val serviceName: String,
     public val method: String,
     public val outcome: String,
@@ -99,4 +115,6 @@ public data class CallMetrics(
 ) {
     /** The mean duration. */
     public val meanTime: Duration get() = if (count == 0L) Duration.ZERO else totalTime.dividedBy(count)
+
+    override fun toString(): String = "CallMetrics($serviceName $method $outcome: $count calls, mean ${meanTime.toMillis()} ms)"
 }

@@ -34,6 +34,7 @@ import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlinx.io.readByteArray
 import okhttp3.Call
 import okhttp3.Callback
+import okhttp3.EventListener
 import okhttp3.HttpUrl
 import okhttp3.MediaType.Companion.toMediaTypeOrNull
 import okhttp3.OkHttpClient
@@ -81,8 +82,13 @@ internal class OkHttpTransportConfig : HttpClientEngineConfig() {
  */
 @OptIn(InternalAPI::class, kotlinx.coroutines.InternalCoroutinesApi::class)
 internal class OkHttpTransport(
-    private val client: OkHttpClient,
+    base: OkHttpClient,
 ) : HttpClientEngineBase("switchboard-okhttp") {
+    private val connectFailures = ConnectFailures()
+
+    // the same pool and dispatcher; the listener tells a connect timeout from a read timeout
+    private val client: OkHttpClient = base.newBuilder().eventListenerFactory(connectFailures).build()
+
     override val config: HttpClientEngineConfig = OkHttpTransportConfig()
 
     override val supportedCapabilities: Set<HttpClientEngineCapability<*>> = setOf(HttpTimeoutCapability)
@@ -112,7 +118,7 @@ internal class OkHttpTransport(
                         call: Call,
                         e: IOException,
                     ) {
-                        continuation.resumeWithException(mapFailure(e, data))
+                        continuation.resumeWithException(mapFailure(e, data, connectFailures.forget(call)))
                     }
 
                     override fun onResponse(
@@ -125,7 +131,9 @@ internal class OkHttpTransport(
                             } catch (e: Throwable) {
                                 // anything thrown here would end on OkHttp's thread and leave the caller waiting
                                 response.close()
-                                continuation.resumeWithException(if (e is IOException) mapFailure(e, data) else e)
+                                continuation.resumeWithException(
+                                    if (e is IOException) mapFailure(e, data, connectFailures.forget(call)) else e,
+                                )
                                 return
                             }
                         continuation.resume(answer) { _, _, _ -> response.close() }
@@ -285,7 +293,7 @@ internal class OkHttpTransport(
                             try {
                                 source.read(buffer)
                             } catch (e: IOException) {
-                                throw mapFailure(e, data)
+                                throw mapFailure(e, data, whileConnecting = false)
                             }
                         if (read < 0) break
                         channel.writeFully(buffer, 0, read)
@@ -305,15 +313,55 @@ internal class OkHttpTransport(
 /** OkHttp treats 0 as "no timeout"; Ktor uses Long.MAX_VALUE for that. */
 private fun okHttpMillis(millis: Long): Long = if (millis == Long.MAX_VALUE) 0 else millis
 
+/** A timeout while connecting becomes Ktor's connect timeout, any other one its socket (read) timeout. */
 private fun mapFailure(
     e: IOException,
     data: HttpRequestData,
+    whileConnecting: Boolean,
 ): Throwable =
     if (e is java.net.SocketTimeoutException) {
-        if (e.message?.contains("connect", ignoreCase = true) == true) ConnectTimeoutException(data, e) else SocketTimeoutException(data, e)
+        if (whileConnecting) ConnectTimeoutException(data, e) else SocketTimeoutException(data, e)
     } else {
         e
     }
+
+/**
+ * Remembers the calls whose connection attempt failed, so that a timeout is classified by the phase it
+ * happened in rather than by its message. One listener serves every call (no allocation per call).
+ */
+private class ConnectFailures :
+    EventListener(),
+    EventListener.Factory {
+    private val failed: MutableSet<Call> = ConcurrentHashMap.newKeySet()
+
+    override fun create(call: Call): EventListener = this
+
+    override fun connectFailed(
+        call: Call,
+        inetSocketAddress: java.net.InetSocketAddress,
+        proxy: java.net.Proxy,
+        protocol: Protocol?,
+        ioe: IOException,
+    ) {
+        failed.add(call)
+    }
+
+    override fun connectEnd(
+        call: Call,
+        inetSocketAddress: java.net.InetSocketAddress,
+        proxy: java.net.Proxy,
+        protocol: Protocol?,
+    ) {
+        failed.remove(call)
+    }
+
+    override fun callEnd(call: Call) {
+        failed.remove(call)
+    }
+
+    /** Whether [call] failed while connecting; forgets it either way. */
+    fun forget(call: Call): Boolean = failed.remove(call)
+}
 
 private fun Protocol.toKtor(): HttpProtocolVersion =
     when (this) {

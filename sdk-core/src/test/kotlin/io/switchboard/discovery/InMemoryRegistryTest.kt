@@ -40,7 +40,7 @@ class InMemoryRegistryTest :
             val other =
                 InMemoryRegistry().apply {
                     replace("svc", listOf(b))
-                    replace("other", listOf(b.copy(serviceName = "other")))
+                    replace("other", listOf(b.withServiceName("other")))
                 }
             val composite = CompositeDiscovery(listOf(static, other))
             composite.instances("svc") shouldBe listOf(a)

@@ -40,7 +40,7 @@ class ErrorsTest :
                 staticInstances(
                     "drained",
                     server.instance("drained").withHealthy(false),
-                    server.instance("drained", 0.0).copy(instanceId = "zero"),
+                    server.instance("drained", 0.0).withInstanceId("zero"),
                 )
             }
         afterSpec {

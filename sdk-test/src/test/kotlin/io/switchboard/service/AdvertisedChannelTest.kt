@@ -30,7 +30,7 @@ class AdvertisedChannelTest :
                 )) {
                     val paths = mutableListOf<String>()
                     ServiceManager {
-                        staticInstances("people", base.copy(metadata = metadata))
+                        staticInstances("people", base.withMetadata(metadata))
                         addInterceptor(
                             object : io.switchboard.spi.Interceptor {
                                 override val name = "paths"

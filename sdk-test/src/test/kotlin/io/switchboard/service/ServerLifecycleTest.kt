@@ -59,7 +59,7 @@ class ServerLifecycleTest :
                     true
                 }, cacheFor = Duration.ofMinutes(1))
             }.start().use { server ->
-                ServiceManager { staticInstances("self", server.instances[0].copy(serviceName = "self")) }.use { m ->
+                ServiceManager { staticInstances("self", server.instances[0].withServiceName("self")) }.use { m ->
                     suspend fun health() = m.rawGet("self", "/health") { it.status to it.text() }
                     health().first shouldBe 200
                     healthy.set(false)

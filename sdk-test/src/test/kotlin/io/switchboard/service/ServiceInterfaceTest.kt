@@ -84,7 +84,7 @@ class ServiceInterfaceTest :
 
         test("bad input gets a JSON error naming what was wrong, and the server keeps serving") {
             val server = servers[0]
-            ServiceManager { staticInstances("raw", server.instances[0].copy(serviceName = "raw")) }.use { raw ->
+            ServiceManager { staticInstances("raw", server.instances[0].withServiceName("raw")) }.use { raw ->
                 suspend fun post(
                     path: String,
                     body: String,

@@ -17,7 +17,10 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.future
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runInterruptible
 import org.slf4j.LoggerFactory
 import java.time.Duration
@@ -47,14 +50,20 @@ import java.util.concurrent.TimeoutException
  * Construction connects and checks the connection with a real request, so wrong credentials or an
  * unreachable server fail here, within [startupTimeout], with a message that says which.
  *
+ * Subscriptions are bounded: a service nobody asked for during [subscriptionIdleTimeout] (and that has
+ * no listener of the application's own) is unsubscribed and forgotten, so names called once — typos
+ * included — do not keep a Nacos subscription for the life of the process.
+ *
  * @param config server address, namespace, group, cluster and credentials.
  * @param startupTimeout how long the connection check may take.
+ * @param subscriptionIdleTimeout how long an unused service stays subscribed; 10 minutes by default.
  */
 public class NacosRegistry
     @JvmOverloads
     constructor(
         public val config: NacosConfig,
         startupTimeout: Duration = Duration.ofSeconds(10),
+        private val subscriptionIdleTimeout: Duration = Duration.ofMinutes(10),
     ) : ServiceDiscovery,
         ServiceRegistry {
         private val naming: NamingService = connect(config, startupTimeout)
@@ -70,13 +79,46 @@ public class NacosRegistry
         /** `UP` while the client is connected to Nacos, `DOWN` otherwise. */
         public val serverStatus: String get() = naming.serverStatus
 
+        init {
+            require(!subscriptionIdleTimeout.isNegative && !subscriptionIdleTimeout.isZero) {
+                "subscriptionIdleTimeout: $subscriptionIdleTimeout (expected: > 0)"
+            }
+            val period = maxOf(1_000L, subscriptionIdleTimeout.toMillis() / 4)
+            javaScope.launch {
+                while (isActive) {
+                    delay(period)
+                    dropIdleSubscriptions()
+                }
+            }
+        }
+
         override suspend fun instances(serviceName: String): List<ServiceInstance> {
-            services[serviceName]?.let { return it.instances }
+            services[serviceName]?.let {
+                it.lastAccess = System.nanoTime()
+                return it.instances
+            }
             return runInterruptible(Dispatchers.IO) { state(serviceName).instances }
         }
 
+        /** The services subscribed now. */
+        public val subscribedServices: Set<String> get() = services.keys.toSet()
+
+        /** Unsubscribes the services that nobody asked for during the idle timeout and that have no listener. */
+        internal fun dropIdleSubscriptions() {
+            val limit = System.nanoTime() - subscriptionIdleTimeout.toNanos()
+            services.values.filter { it.lastAccess < limit && it.listeners.isEmpty() }.forEach { state ->
+                synchronized(locks.computeIfAbsent(state.name) { Any() }) {
+                    if (state.lastAccess < limit && state.listeners.isEmpty() && services.remove(state.name, state)) {
+                        runCatching { naming.unsubscribe(state.name, config.group, state.listener) }
+                        log.debug("Unsubscribed from {}: not called for {}", state.name, subscriptionIdleTimeout)
+                    }
+                }
+            }
+        }
+
         /** The current instances of [serviceName], without suspending (the first call for a service blocks on Nacos). */
-        public fun snapshot(serviceName: String): List<ServiceInstance> = state(serviceName).instances
+        public fun snapshot(serviceName: String): List<ServiceInstance> =
+            state(serviceName).also { it.lastAccess = System.nanoTime() }.instances
 
         /** How fresh the list of [serviceName] is; null if the service was never resolved. */
         public fun status(serviceName: String): InstanceListStatus? =
@@ -172,7 +214,9 @@ public class NacosRegistry
             services[serviceName] ?: synchronized(locks.computeIfAbsent(serviceName) { Any() }) {
                 services[serviceName] ?: ServiceState(serviceName).also { state ->
                     call("list the instances of $serviceName") {
-                        state.apply(naming.getAllInstances(serviceName, config.group, emptyList(), true), initial = true)
+                        // read once without the client's own subscription, then subscribe with ours (one subscription, no
+                        // "duplicate subscribe" warning); a change in between arrives as the subscription's first push
+                        state.apply(naming.getAllInstances(serviceName, config.group, emptyList(), false), initial = true)
                         naming.subscribe(serviceName, config.group, state.listener)
                     }
                     services[serviceName] = state
@@ -230,6 +274,9 @@ public class NacosRegistry
 
             @Volatile
             var heldBackSince: Instant? = null
+
+            @Volatile
+            var lastAccess: Long = System.nanoTime()
 
             val listeners = CopyOnWriteArrayList<InstanceListener>()
 
