@@ -41,10 +41,10 @@ import org.objectweb.asm.Opcodes;
  *       dot ({@code **.internal.**} is every class in a package named {@code internal}).
  * </ol>
  *
- * <p>{@code check} exits with 1 after printing a unified diff and the update command when the compiled API differs
- * from the committed dump; {@code dump} overwrites the committed dump. The parent pom runs this at {@code verify} in
- * the public modules, in Maven's JVM ({@code exec:java} with {@code blockSystemExit}, which turns the exit into a build
- * failure).
+ * <p>{@code check} prints a unified diff and the update command, then fails, when the compiled API differs from the
+ * committed dump; {@code dump} overwrites the committed dump. The parent pom runs this at {@code verify} in the public
+ * modules, in Maven's JVM ({@code exec:java}), where an exception thrown by {@code main} fails the build with its
+ * message.
  */
 public final class ApiDump {
     /** What a developer runs, from the root, to accept an API change. */
@@ -54,8 +54,7 @@ public final class ApiDump {
 
     public static void main(String[] args) throws IOException {
         if (args.length != 6 || !(args[0].equals("check") || args[0].equals("dump"))) {
-            System.err.println("usage: ApiDump check|dump MODULE CLASSES_DIR DUMP_FILE MARKERS IGNORED_CLASSES");
-            System.exit(2);
+            throw new Failure("usage: ApiDump check|dump MODULE CLASSES_DIR DUMP_FILE MARKERS IGNORED_CLASSES");
         }
         boolean dump = args[0].equals("dump");
         String module = args[1];
@@ -81,8 +80,8 @@ public final class ApiDump {
         }
 
         if (!Files.isRegularFile(committed)) {
-            System.err.println("API check failed for " + module + ": there is no API dump at " + committed + ".");
-            failWithUpdateHint();
+            throw new Failure("API check failed for " + module + ": there is no API dump at " + committed
+                    + ". Write it from the project's root with `" + UPDATE_COMMAND + "` and commit it.");
         }
         Path current = shown(classesDir.toAbsolutePath().resolveSibling("api").resolve(module + ".api"));
         Files.createDirectories(current.toAbsolutePath().getParent());
@@ -93,14 +92,16 @@ public final class ApiDump {
             System.err.println("API check failed for " + module + ": the compiled public API (" + current
                     + ") differs from the committed dump (" + committed + "):");
             System.err.println(diff);
-            failWithUpdateHint();
+            throw new Failure("API check failed for " + module + ": see the diff above. If the change is intended,"
+                    + " update the dumps from the project's root with `" + UPDATE_COMMAND + "` and commit them.");
         }
     }
 
-    private static void failWithUpdateHint() {
-        System.err.println("If the change is intended, update the dumps from the project's root and commit them:");
-        System.err.println("    " + UPDATE_COMMAND);
-        System.exit(1);
+    /** A failure that Maven shows as its message alone: it has no stack trace, which would only be noise. */
+    static final class Failure extends RuntimeException {
+        Failure(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Every class file under {@code dir}, in a stable order; none when it doesn't exist (a module without classes). */
