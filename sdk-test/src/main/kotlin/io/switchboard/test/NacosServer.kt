@@ -37,12 +37,14 @@ public class NacosServer private constructor(
      * @property auth whether authentication is on (user `nacos`, password `nacos`).
      * @property startTimeoutSeconds how long start-up may take.
      */
-    public data class Options
+    public class Options
         @JvmOverloads
         constructor(
-            val auth: Boolean = false,
-            val startTimeoutSeconds: Long = 120,
-        )
+            public val auth: Boolean = false,
+            public val startTimeoutSeconds: Long = 120,
+        ) {
+            override fun toString(): String = "Options(auth=$auth, startTimeoutSeconds=$startTimeoutSeconds)"
+        }
 
     private val home: Path = Files.createTempDirectory("switchboard-nacos")
     private val port: Int = external?.substringAfterLast(':')?.toInt() ?: freeBasePort()

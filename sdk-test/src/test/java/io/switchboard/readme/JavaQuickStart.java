@@ -1,5 +1,6 @@
 package io.switchboard.readme;
 
+// README:begin java
 import io.switchboard.ServiceInstance;
 import io.switchboard.ServiceManager;
 import io.switchboard.interceptor.LoggingInterceptor;
@@ -8,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 final class JavaQuickStart {
     private JavaQuickStart() {}
 
-    // README:begin java
     record Hello(String status, String server) {}
 
     static Hello callHello(int port) {
@@ -21,5 +21,5 @@ final class JavaQuickStart {
             return hello.join();
         }
     }
-    // README:end
 }
+// README:end

@@ -1,5 +1,6 @@
 package io.switchboard.readme
 
+// README:begin kotlin-client
 import io.switchboard.client.ClientResponse
 import io.switchboard.client.ClientSpec
 import io.switchboard.client.Params
@@ -8,7 +9,6 @@ import io.switchboard.client.ServiceClient
 import io.switchboard.client.TrackingTokenPlugin
 import io.switchboard.client.payload
 
-// README:begin kotlin-client
 suspend fun createAndFetch(baseUrl: String): ClientResponse {
     val spec =
         ClientSpec.parse(

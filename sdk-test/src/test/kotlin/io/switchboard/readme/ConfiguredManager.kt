@@ -1,9 +1,9 @@
 package io.switchboard.readme
 
+// README:begin kotlin-config
 import io.switchboard.ServiceManager
 import io.switchboard.config.SwitchboardConfig
 import java.nio.file.Path
 
-// README:begin kotlin-config
 fun managerFromConfig(folder: Path): ServiceManager = SwitchboardConfig.load(folder, "dev").newServiceManager()
 // README:end

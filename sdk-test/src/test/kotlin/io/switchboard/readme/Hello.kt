@@ -1,12 +1,12 @@
 package io.switchboard.readme
 
+// README:begin kotlin
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.interceptor.LoggingInterceptor
 import kotlinx.serialization.Serializable
 
-// README:begin kotlin
 @Serializable
 data class Hello(
     val status: String,

@@ -1,5 +1,6 @@
 package io.switchboard.readme
 
+// README:begin kotlin-service
 import io.switchboard.ServiceManager
 import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.server.ServiceServer
@@ -10,7 +11,6 @@ import io.switchboard.service.Post
 import io.switchboard.service.Service
 import kotlinx.serialization.Serializable
 
-// README:begin kotlin-service
 @Serializable
 data class Order(
     val id: Int,
