@@ -113,13 +113,22 @@ class ServiceManagerTest :
                     staticInstances("held", held.server.instance("held"))
                     requestTimeout(10.seconds)
                 }.use { m ->
-                    val e =
-                        shouldThrow<ServiceTimeoutException> {
-                            m.get<String>("held", "/held", RequestOptions { timeout(300.milliseconds) })
-                        }
-                    e.kind shouldBe TimeoutKind.REQUEST
-                    e.timeout shouldBe Duration.ofMillis(300)
-                    e.message shouldContain "requestTimeout of 300 ms fired calling held"
+                    coroutineScope {
+                        // held the same way, under the manager's timeout only
+                        val control = async { runCatching { m.get<String>("held", "/held") } }
+                        held.awaitArrival()
+                        val e =
+                            shouldThrow<ServiceTimeoutException> {
+                                m.get<String>("held", "/held", RequestOptions { timeout(300.milliseconds) })
+                            }
+                        e.kind shouldBe TimeoutKind.REQUEST
+                        e.timeout shouldBe Duration.ofMillis(300)
+                        e.message shouldContain "requestTimeout of 300 ms fired calling held"
+                        // it fired before the manager's timeout did: the call started earlier is still waiting
+                        control.isActive shouldBe true
+                        held.release()
+                        control.await().getOrThrow() shouldContain "\"held\":true"
+                    }
                 }
             }
         }
