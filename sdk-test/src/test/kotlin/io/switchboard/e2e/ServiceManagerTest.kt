@@ -1,17 +1,24 @@
 package io.switchboard.e2e
 
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceManager
+import io.switchboard.ServiceTimeoutException
+import io.switchboard.TimeoutKind
 import io.switchboard.jsonBody
 import io.switchboard.test.TestHttpServer
+import kotlinx.coroutines.async
+import kotlinx.coroutines.coroutineScope
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonPrimitive
 import java.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
 
 class ServiceManagerTest :
     FunSpec({
@@ -79,7 +86,50 @@ class ServiceManagerTest :
             manager.options<Echo>("greeting", "/echo").method shouldBe "OPTIONS"
         }
 
-        test("a per-call timeout replaces the manager's") {
-            manager.get<String>("greeting", "/delay/50", RequestOptions { timeout(Duration.ofSeconds(2)) }) shouldContain "50"
+        test("a per-call timeout replaces the manager's: a longer one lets a call outlive the manager's") {
+            HeldServer().use { held ->
+                ServiceManager {
+                    staticInstances("held", held.server.instance("held"))
+                    requestTimeout(300.milliseconds)
+                }.use { m ->
+                    coroutineScope {
+                        val call = async { m.get<String>("held", "/held", RequestOptions { timeout(10.seconds) }) }
+                        held.awaitArrival()
+                        // a call started later, held the same way but without its own timeout, hits the manager's
+                        val e = shouldThrow<ServiceTimeoutException> { m.get<String>("held", "/held") }
+                        e.kind shouldBe TimeoutKind.REQUEST
+                        e.timeout shouldBe Duration.ofMillis(300)
+                        // so the first call has been waiting longer than the manager's timeout when it gets its answer
+                        held.release()
+                        call.await() shouldContain "\"held\":true"
+                    }
+                }
+            }
+        }
+
+        test("a per-call timeout replaces the manager's: a shorter one fires first") {
+            HeldServer().use { held ->
+                ServiceManager {
+                    staticInstances("held", held.server.instance("held"))
+                    requestTimeout(10.seconds)
+                }.use { m ->
+                    coroutineScope {
+                        // held the same way, under the manager's timeout only
+                        val control = async { runCatching { m.get<String>("held", "/held") } }
+                        held.awaitArrival()
+                        val e =
+                            shouldThrow<ServiceTimeoutException> {
+                                m.get<String>("held", "/held", RequestOptions { timeout(300.milliseconds) })
+                            }
+                        e.kind shouldBe TimeoutKind.REQUEST
+                        e.timeout shouldBe Duration.ofMillis(300)
+                        e.message shouldContain "requestTimeout of 300 ms fired calling held"
+                        // it fired before the manager's timeout did: the call started earlier is still waiting
+                        control.isActive shouldBe true
+                        held.release()
+                        control.await().getOrThrow() shouldContain "\"held\":true"
+                    }
+                }
+            }
         }
     })
