@@ -1,46 +1,33 @@
 package io.switchboard.server
 
-import io.ktor.http.ContentType
-import io.ktor.http.HttpMethod
-import io.ktor.http.HttpStatusCode
-import io.ktor.http.contentType
-import io.ktor.server.application.ApplicationCall
 import io.ktor.server.application.ApplicationCallPipeline
 import io.ktor.server.engine.EmbeddedServer
 import io.ktor.server.engine.connector
 import io.ktor.server.engine.embeddedServer
 import io.ktor.server.netty.Netty
 import io.ktor.server.netty.NettyApplicationEngine
-import io.ktor.server.request.contentType
-import io.ktor.server.request.receiveChannel
-import io.ktor.server.response.respondBytes
-import io.ktor.server.response.respondText
-import io.ktor.server.routing.Routing
-import io.ktor.server.routing.get
-import io.ktor.server.routing.post
-import io.ktor.server.routing.route
 import io.ktor.server.routing.routing
-import io.ktor.utils.io.readRemaining
-import io.switchboard.BodyType
 import io.switchboard.ServiceInstance
-import io.switchboard.codec.JsonCodec
-import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
-import io.switchboard.service.MethodDescriptor
-import io.switchboard.service.ParameterRole
-import io.switchboard.service.ServiceDescriptor
-import io.switchboard.service.invokeImplementation
-import io.switchboard.spi.Codec
+import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
-import kotlinx.coroutines.runBlocking
-import kotlinx.io.readByteArray
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonArray
-import kotlinx.serialization.json.JsonElement
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.JsonPrimitive
+import kotlinx.coroutines.CoroutineName
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.async
+import kotlinx.coroutines.future.future
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeoutOrNull
 import org.slf4j.LoggerFactory
 import java.time.Duration
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
 
 /** Where a [ServiceServer] is in its life. */
 public enum class ServerStatus {
@@ -49,6 +36,9 @@ public enum class ServerStatus {
 
     /** Listening and registered. */
     RUNNING,
+
+    /** Stopping: deregistered, answering new calls 503 while the calls in flight finish. */
+    DRAINING,
 
     /** Stopped. */
     STOPPED,
@@ -61,20 +51,24 @@ public enum class ServerStatus {
  *
  * Once listening it registers each hosted service in the [ServiceRegistry] it was given, with the port
  * it really bound and the channels it offers (metadata `channels`). [stop] deregisters first, then
- * stops accepting and lets the calls in flight finish (bounded by the drain timeout).
+ * answers new calls 503 while the calls in flight finish (bounded by the drain timeout), then stops.
  *
  * Bad input gets a JSON error naming what was wrong, and the server keeps serving: unknown service or
  * method 404, malformed body or wrong arguments 400 (naming the parameter), a content type other than
  * JSON 415, a body over the limit 413, an exception in the implementation 500 with its type and message.
+ *
+ * Kotlin code calls the suspending [start] and [stop]; Java code calls [startAsync] and [stopAsync], or
+ * [close].
  */
 public class ServiceServer internal constructor(
     builder: ServiceServerBuilder,
 ) : AutoCloseable {
-    private val hosted: Map<String, Pair<ServiceDescriptor, Any>> = builder.hosted.toMap()
+    private val hosted = builder.hosted.toMap()
     private val registry = builder.registry
     private val bindHost = builder.bindHost
     private val advertisedHost = builder.advertisedHost ?: builder.bindHost
     private val drainTimeout = builder.drainTimeout
+    private val registrationTimeout = builder.registrationTimeout
     private val requestedPort = builder.port
     private val weight = builder.weight
     private val startHooks = builder.startHooks.toList()
@@ -84,19 +78,17 @@ public class ServiceServer internal constructor(
     private val routes =
         DispatchRoutes(hosted, builder.codec, ArgumentBinder(builder.codec, builder.maxBodyBytes, errors), errors, healthEndpoint)
 
-    private fun components(): List<Lifecycle> = hosted.values.mapNotNull { it.second as? Lifecycle }.distinct()
+    private val calls = InFlightCalls()
+    private val lifecycle = Mutex()
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard-server"))
 
     @Volatile
     private var server: EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration>? = null
 
-    @Volatile
-    private var stopping = false
-    private val inFlight =
-        java.util.concurrent.atomic
-            .AtomicInteger()
+    private fun components(): List<Lifecycle> = hosted.values.mapNotNull { it.second as? Lifecycle }.distinct()
 
     /** How many calls are being handled now. */
-    public val callsInFlight: Int get() = inFlight.get()
+    public val callsInFlight: Int get() = calls.current
 
     /** Where the server is in its life. */
     @Volatile
@@ -116,112 +108,194 @@ public class ServiceServer internal constructor(
     /** `http://host:port` of the server. */
     public val baseUrl: String get() = "http://$advertisedHost:$port"
 
-    /** Starts listening, then registers the hosted services. */
-    @Synchronized
-    public fun start(): ServiceServer {
-        check(status == ServerStatus.VIRGIN) { "this server was already started (status $status); build a new one" }
-        try {
-            startHooks.forEach(Runnable::run)
-            components().forEach(Lifecycle::onStart)
-        } catch (e: Exception) {
-            status = ServerStatus.STOPPED
-            throw IllegalStateException("a start-up hook failed, so the server did not start: $e", e)
-        }
-        try {
-            val engine =
-                embeddedServer(Netty, configure = {
-                    connector {
-                        host = bindHost
-                        port = requestedPort
-                    }
-                    shutdownGracePeriod = QUIET_PERIOD_MILLIS
-                    shutdownTimeout = 2_000
-                }) {
-                    intercept(ApplicationCallPipeline.Setup) {
-                        if (stopping) {
-                            errors.shuttingDown(context)
-                            finish()
-                            return@intercept
-                        }
-                        inFlight.incrementAndGet()
-                        try {
-                            proceed()
-                        } finally {
-                            inFlight.decrementAndGet()
-                        }
-                    }
-                    routing { routes.install(this) }
-                }.start(wait = false)
-            server = engine
-            port =
-                runBlocking {
+    /**
+     * Runs the start-up hooks and [Lifecycle.onStart] of the hosted components, starts listening, then
+     * registers the hosted services, each registration bounded by the registration timeout. A failure
+     * or a timeout undoes what did start (listener, registrations, components) and is thrown; the
+     * server is then [ServerStatus.STOPPED].
+     */
+    public suspend fun start(): ServiceServer =
+        lifecycle.withLock {
+            check(status == ServerStatus.VIRGIN) { "this server was already started (status $status); build a new one" }
+            try {
+                startHooks.forEach(Runnable::run)
+                components().forEach(Lifecycle::onStart)
+            } catch (e: Exception) {
+                status = ServerStatus.STOPPED
+                throw IllegalStateException("a start-up hook failed, so the server did not start: $e", e)
+            }
+            try {
+                val engine = withContext(Dispatchers.IO) { createEngine().also { server = it }.start(wait = false) }
+                port =
                     engine.engine
                         .resolvedConnectors()
                         .first()
                         .port
-                }
-            instances =
-                hosted.keys.map { name ->
-                    ServiceInstance(
-                        name,
-                        advertisedHost,
-                        port,
-                        weight = weight,
-                        metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to CHANNELS),
-                    )
-                }
-            registry?.let { r -> runBlocking { instances.forEach { r.register(it) } } }
-        } catch (e: Throwable) {
-            // undo what did start: the listener, the registrations, the components
-            runCatching { server?.stop(0, 1_000) }
-            registry?.let { r -> runBlocking { instances.forEach { runCatching { r.deregister(it) } } } }
-            components().forEach { runCatching { it.onStop() } }
-            stopHooks.forEach { runCatching { it.run() } }
-            status = ServerStatus.STOPPED
-            throw e
+                instances =
+                    hosted.keys.map { name ->
+                        ServiceInstance(
+                            name,
+                            advertisedHost,
+                            port,
+                            weight = weight,
+                            metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to CHANNELS),
+                        )
+                    }
+                registry?.let { r -> instances.forEach { registerBounded(r, it) } }
+            } catch (e: Throwable) {
+                withContext(NonCancellable) { undoStart() }
+                throw e
+            }
+            status = ServerStatus.RUNNING
+            log.info("Serving {} on {}", hosted.keys, baseUrl)
+            this
         }
-        status = ServerStatus.RUNNING
-        log.info("Serving {} on {}", hosted.keys, baseUrl)
-        return this
-    }
+
+    /** Starts the server as [start] does; for Java. The future fails as [start] would throw. */
+    public fun startAsync(): CompletableFuture<ServiceServer> = scope.future { start() }
 
     /**
-     * Deregisters, then answers new calls with 503 while the calls in flight finish (up to the drain
-     * timeout), then stops. Idempotent.
+     * Deregisters (each deregistration bounded by the registration timeout; a failure is logged), then
+     * answers new calls with 503 while the calls in flight finish (up to the drain timeout), then stops
+     * listening and runs [Lifecycle.onStop] and the stop hooks. Idempotent; not cancellable once begun.
      */
-    @Synchronized
-    public fun stop() {
-        if (status != ServerStatus.RUNNING) {
-            status = ServerStatus.STOPPED
-            return
+    public suspend fun stop(): Unit =
+        withContext(NonCancellable) {
+            lifecycle.withLock {
+                if (status == ServerStatus.RUNNING) stopRunning() else status = ServerStatus.STOPPED
+            }
         }
-        registry?.let { r -> runBlocking { instances.forEach { runCatching { r.deregister(it) } } } }
-        stopping = true
-        val deadline = System.nanoTime() + drainTimeout.toNanos()
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(5)
-        if (inFlight.get() >
-            0
-        ) {
-            log.warn("Stopping with {} call(s) still running after the drain timeout of {}", inFlight.get(), drainTimeout)
-        }
-        server?.stop(QUIET_PERIOD_MILLIS, 2_000)
-        components().forEach { runCatching { it.onStop() }.onFailure { e -> log.warn("onStop of {} failed: {}", it, e.toString()) } }
-        stopHooks.forEach { runCatching { it.run() }.onFailure { e -> log.warn("A stop hook failed: {}", e.toString()) } }
-        status = ServerStatus.STOPPED
-    }
 
-    /** Same as [stop]. */
-    override fun close(): Unit = stop()
+    /** Stops the server as [stop] does; for Java. */
+    public fun stopAsync(): CompletableFuture<Void?> =
+        scope.future {
+            stop()
+            null
+        }
+
+    /**
+     * Stops the server as [stop] does, blocking the calling thread until it has stopped, but no longer
+     * than the registration timeout per hosted service plus the drain timeout plus 7 s; past that bound
+     * it logs a warning and returns while the stop goes on. Kotlin coroutines should prefer [stop].
+     */
+    override fun close() {
+        val stopping = stopAsync()
+        try {
+            stopping.get(stopBound().toMillis(), TimeUnit.MILLISECONDS)
+        } catch (_: TimeoutException) {
+            log.warn("{} did not stop within {}; the stop goes on in the background", this, stopBound())
+        } catch (e: ExecutionException) {
+            throw e.cause ?: e
+        }
+    }
 
     /** Runs the health checks now (respecting their caches) and returns each result. */
     public fun health(): Map<String, HealthResult> = healthEndpoint.results()
 
     override fun toString(): String = "ServiceServer(${hosted.keys} at $baseUrl, $status)"
 
+    private fun createEngine() =
+        embeddedServer(Netty, configure = {
+            connector {
+                host = bindHost
+                port = requestedPort
+            }
+            shutdownGracePeriod = QUIET_PERIOD_MILLIS
+            shutdownTimeout = SHUTDOWN_TIMEOUT_MILLIS
+        }) {
+            intercept(ApplicationCallPipeline.Setup) {
+                if (!calls.enter()) {
+                    errors.shuttingDown(context)
+                    finish()
+                    return@intercept
+                }
+                try {
+                    proceed()
+                } finally {
+                    calls.leave()
+                }
+            }
+            routing { routes.install(this) }
+        }
+
+    private suspend fun stopRunning() {
+        registry?.let { r -> instances.forEach { deregisterQuietly(r, it) } }
+        calls.refuseNew()
+        status = ServerStatus.DRAINING
+        if (withTimeoutOrNull(drainTimeout.toMillis()) { calls.awaitIdle() } == null) {
+            log.warn("Stopping with {} call(s) still running after the drain timeout of {}", calls.current, drainTimeout)
+        }
+        server?.let { s -> withContext(Dispatchers.IO) { s.stop(QUIET_PERIOD_MILLIS, SHUTDOWN_TIMEOUT_MILLIS) } }
+        components().forEach { runCatching { it.onStop() }.onFailure { e -> log.warn("onStop of {} failed: {}", it, e.toString()) } }
+        stopHooks.forEach { runCatching { it.run() }.onFailure { e -> log.warn("A stop hook failed: {}", e.toString()) } }
+        status = ServerStatus.STOPPED
+        log.info("Stopped {}", hosted.keys)
+    }
+
+    /** Undoes what a failed [start] did start: the listener, the registrations, the components. */
+    private suspend fun undoStart() {
+        server?.let { s -> runCatching { withContext(Dispatchers.IO) { s.stop(0, 1_000) } } }
+        registry?.let { r -> instances.forEach { deregisterQuietly(r, it) } }
+        components().forEach { runCatching { it.onStop() } }
+        stopHooks.forEach { runCatching { it.run() } }
+        status = ServerStatus.STOPPED
+    }
+
+    private suspend fun registerBounded(
+        registry: ServiceRegistry,
+        instance: ServiceInstance,
+    ) = bounded(registry, "registering", instance) { r, i -> r.register(i) }
+
+    /** Deregisters [instance], logging a failure or a timeout. */
+    private suspend fun deregisterQuietly(
+        registry: ServiceRegistry,
+        instance: ServiceInstance,
+    ) {
+        try {
+            bounded(registry, "deregistering", instance) { r, i -> r.deregister(i) }
+        } catch (e: Exception) {
+            log.warn("Deregistration failed; the registry may still list the instance: {}", e.message ?: e.toString())
+        }
+    }
+
+    /**
+     * Runs [call] for [instance] on [Dispatchers.IO], waiting at most the registration timeout: a registry
+     * that blocks without suspending cannot hold the server longer. A timeout throws, naming the registry
+     * and the instance.
+     */
+    private suspend fun bounded(
+        registry: ServiceRegistry,
+        doing: String,
+        instance: ServiceInstance,
+        call: suspend (ServiceRegistry, ServiceInstance) -> Unit,
+    ) {
+        val running = scope.async(Dispatchers.IO) { call(registry, instance) }
+        try {
+            withTimeoutOrNull(registrationTimeout.toMillis()) { running.await() }
+                ?: throw IllegalStateException(
+                    "$doing ${instance.serviceName} (${instance.instanceId}) in ${describe(registry)} did not finish within " +
+                        "the registration timeout of ${registrationTimeout.toMillis()} ms; is the registry reachable?",
+                )
+        } finally {
+            running.cancel()
+        }
+    }
+
+    private fun describe(registry: ServiceRegistry): String = (registry as? ServiceDiscovery)?.description ?: registry.toString()
+
+    /** How long a whole stop may take: each deregistration, the drain, the engine stop, and a margin. */
+    private fun stopBound(): Duration =
+        registrationTimeout
+            .multipliedBy(hosted.size.toLong())
+            .plus(drainTimeout)
+            .plusMillis(SHUTDOWN_TIMEOUT_MILLIS)
+            .plusSeconds(5)
+
     /** Factories. */
     public companion object {
         private val log = LoggerFactory.getLogger(ServiceServer::class.java)
         private const val QUIET_PERIOD_MILLIS = 100L
+        private const val SHUTDOWN_TIMEOUT_MILLIS = 2_000L
         private const val CHANNELS = "dispatch-json,dispatch-msgpack,dispatch-protobuf,rest"
 
         /** A new builder. */

@@ -20,6 +20,7 @@ public class ServiceServerBuilder internal constructor() {
     internal var maxBodyBytes: Long = 1L shl 20
     internal var exposeStackTraces: Boolean = false
     internal var drainTimeout: Duration = Duration.ofSeconds(10)
+    internal var registrationTimeout: Duration = Duration.ofSeconds(10)
     internal var codec: Codec = JsonCodec()
     internal val checks = ArrayList<HealthCheckRegistration>()
     internal val startHooks = ArrayList<Runnable>()
@@ -77,6 +78,17 @@ public class ServiceServerBuilder internal constructor() {
 
     /** How long [ServiceServer.stop] lets calls in flight finish; 10 s by default. */
     public fun drainTimeout(timeout: Duration): ServiceServerBuilder = apply { drainTimeout = timeout }
+
+    /**
+     * How long each registry call (registering or deregistering one hosted service) may take; 10 s by
+     * default. At start a slower registration fails [ServiceServer.start]; at stop a slower
+     * deregistration is logged and the stop goes on.
+     */
+    public fun registrationTimeout(timeout: Duration): ServiceServerBuilder =
+        apply {
+            require(!timeout.isNegative && !timeout.isZero) { "registrationTimeout: $timeout (expected: > 0)" }
+            registrationTimeout = timeout
+        }
 
     /** The codec for arguments and results; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceServerBuilder = apply { this.codec = codec }
