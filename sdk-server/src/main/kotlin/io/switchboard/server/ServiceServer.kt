@@ -52,6 +52,7 @@ public enum class ServerStatus {
  * Once listening it registers each hosted service in the [ServiceRegistry] it was given, with the port
  * it really bound and the channels it offers (metadata `channels`). [stop] deregisters first, then
  * answers new calls 503 while the calls in flight finish (bounded by the drain timeout), then stops.
+ * Unless turned off with [ServiceServerBuilder.shutdownHook], a JVM shutdown (SIGTERM) runs the same stop.
  *
  * Bad input gets a JSON error naming what was wrong, and the server keeps serving: unknown service or
  * method 404, malformed body or wrong arguments 400 (naming the parameter), a content type other than
@@ -69,6 +70,7 @@ public class ServiceServer internal constructor(
     private val advertisedHost = builder.advertisedHost ?: builder.bindHost
     private val drainTimeout = builder.drainTimeout
     private val registrationTimeout = builder.registrationTimeout
+    private val shutdownHookEnabled = builder.shutdownHook
     private val requestedPort = builder.port
     private val weight = builder.weight
     private val startHooks = builder.startHooks.toList()
@@ -81,6 +83,8 @@ public class ServiceServer internal constructor(
     private val calls = InFlightCalls()
     private val lifecycle = Mutex()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard-server"))
+    private val engineGate = KtorStopGate(::stopBound)
+    private val shutdownHook = ServerShutdownHook("switchboard-server-shutdown", ::stopBound, ::stopAsync)
 
     @Volatile
     private var server: EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration>? = null
@@ -147,6 +151,7 @@ public class ServiceServer internal constructor(
                 throw e
             }
             status = ServerStatus.RUNNING
+            if (shutdownHookEnabled) engineGate.armed = shutdownHook.install()
             log.info("Serving {} on {}", hosted.keys, baseUrl)
             this
         }
@@ -216,24 +221,28 @@ public class ServiceServer internal constructor(
                 }
             }
             routing { routes.install(this) }
-        }
+        }.also(engineGate::attach)
 
     private suspend fun stopRunning() {
+        engineGate.armed = true
         registry?.let { r -> instances.forEach { deregisterQuietly(r, it) } }
         calls.refuseNew()
         status = ServerStatus.DRAINING
         if (withTimeoutOrNull(drainTimeout.toMillis()) { calls.awaitIdle() } == null) {
             log.warn("Stopping with {} call(s) still running after the drain timeout of {}", calls.current, drainTimeout)
         }
+        engineGate.release()
         server?.let { s -> withContext(Dispatchers.IO) { s.stop(QUIET_PERIOD_MILLIS, SHUTDOWN_TIMEOUT_MILLIS) } }
         components().forEach { runCatching { it.onStop() }.onFailure { e -> log.warn("onStop of {} failed: {}", it, e.toString()) } }
         stopHooks.forEach { runCatching { it.run() }.onFailure { e -> log.warn("A stop hook failed: {}", e.toString()) } }
         status = ServerStatus.STOPPED
+        shutdownHook.remove()
         log.info("Stopped {}", hosted.keys)
     }
 
     /** Undoes what a failed [start] did start: the listener, the registrations, the components. */
     private suspend fun undoStart() {
+        engineGate.release()
         server?.let { s -> runCatching { withContext(Dispatchers.IO) { s.stop(0, 1_000) } } }
         registry?.let { r -> instances.forEach { deregisterQuietly(r, it) } }
         components().forEach { runCatching { it.onStop() } }

@@ -21,6 +21,7 @@ public class ServiceServerBuilder internal constructor() {
     internal var exposeStackTraces: Boolean = false
     internal var drainTimeout: Duration = Duration.ofSeconds(10)
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
+    internal var shutdownHook: Boolean = true
     internal var codec: Codec = JsonCodec()
     internal val checks = ArrayList<HealthCheckRegistration>()
     internal val startHooks = ArrayList<Runnable>()
@@ -89,6 +90,16 @@ public class ServiceServerBuilder internal constructor() {
             require(!timeout.isNegative && !timeout.isZero) { "registrationTimeout: $timeout (expected: > 0)" }
             registrationTimeout = timeout
         }
+
+    /**
+     * Whether a JVM shutdown hook (SIGTERM, SIGINT, `System.exit`) stops the server gracefully, as
+     * [ServiceServer.stop] does: deregister, answer new calls 503 while the calls in flight finish, stop.
+     * On by default, so that a rolling restart drains without shutdown code of your own; the hook is
+     * removed when the server is stopped normally. Turn it off when your own shutdown code stops the server:
+     * Ktor's own shutdown hook then still stops the listener at JVM exit, but waits for the drain of a stop
+     * that your code has begun.
+     */
+    public fun shutdownHook(enabled: Boolean): ServiceServerBuilder = apply { shutdownHook = enabled }
 
     /** The codec for arguments and results; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceServerBuilder = apply { this.codec = codec }
