@@ -30,12 +30,13 @@ public class AsyncServiceManager internal constructor(
 
     /** [method] [path] on [serviceName], decoded into a generic [type] (`BodyType.of(java.lang.reflect.Type)`). */
     @Suppress("UNCHECKED_CAST")
+    @JvmOverloads
     public fun <T> request(
         method: String,
         serviceName: String,
         path: String,
         type: BodyType,
-        options: RequestOptions,
+        options: RequestOptions = RequestOptions.NONE,
     ): CompletableFuture<T> = manager.future { manager.request(method, serviceName, path, type, options) as T }
 
     /** GET, decoded into [type]. */
@@ -112,7 +113,9 @@ public class AsyncServiceManager internal constructor(
     /**
      * [method] [path] on [serviceName], the body streamed: the future completes once the headers arrived,
      * with a [StreamedResponse] whose [StreamedResponse.body] reads the body as it comes. The connection
-     * is held until the response is closed — use try-with-resources.
+     * (and one of the manager's connection permits) is held until the response is closed — use
+     * try-with-resources; a response dropped unclosed is released only when it is garbage-collected.
+     * Interceptors' `afterResponse` runs, and the call's duration ends, when the response is closed.
      */
     @JvmOverloads
     public fun stream(
@@ -138,6 +141,10 @@ public class AsyncServiceManager internal constructor(
 
     override fun toString(): String = "AsyncServiceManager($manager)"
 }
+
+private val CLEANER: java.lang.ref.Cleaner =
+    java.lang.ref.Cleaner
+        .create()
 
 private fun Throwable.unwrapped(): Throwable = if (this is java.util.concurrent.CompletionException && cause != null) cause!! else this
 

@@ -1,6 +1,5 @@
 package io.switchboard
 
-import io.switchboard.internal.call.Deadline
 import java.time.Duration
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
@@ -74,9 +73,6 @@ public class RequestContext
             internal set
 
         internal val startNanos: Long = System.nanoTime()
-
-        /** The call's one deadline, set once the interceptors' `beforeRequest` ran. */
-        internal var deadline: Deadline = Deadline.NONE
 
         /** An instance chosen before the call (a proxy that picked its channel by it); used while it stays eligible. */
         internal var pinnedInstance: ServiceInstance? = null

@@ -123,6 +123,7 @@ public class RequestOptions private constructor(
 }
 
 /** Builds [RequestOptions] with a Kotlin DSL: `RequestOptions { header("X-Id", "7"); query("page", "2") }`. */
+@JvmSynthetic
 public inline fun RequestOptions(block: RequestOptions.Builder.() -> Unit): RequestOptions = RequestOptions.builder().apply(block).build()
 
 /** Sends [value] as a JSON body encoded with its static Kotlin type (generic arguments kept). */

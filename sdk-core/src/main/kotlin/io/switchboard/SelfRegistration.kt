@@ -1,9 +1,11 @@
 package io.switchboard
 
 import io.switchboard.spi.ServiceRegistry
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import org.slf4j.LoggerFactory
 import java.time.Duration
@@ -19,8 +21,17 @@ internal class SelfRegistration(
     var isRegistered: Boolean = false
         private set
 
+    /** Whether there is anything to register. */
+    val hasTarget: Boolean get() = target != null
+
+    /** Whether [register] was ever called. */
+    @Volatile
+    var everStarted: Boolean = false
+        private set
+
     suspend fun register() {
         val (registry, self) = target ?: return
+        everStarted = true
         lock.withLock {
             if (isRegistered) return
             bounded("registering $self") { registry.register(self) }
@@ -28,17 +39,19 @@ internal class SelfRegistration(
         }
     }
 
-    /** Deregisters if registered; a failure is logged, never thrown. */
+    /** Deregisters if registered, even when the caller is cancelled meanwhile (bounded); a failure is logged, never thrown. */
     suspend fun deregister() {
         val (registry, self) = target ?: return
-        lock.withLock {
-            if (!isRegistered) return
-            try {
-                bounded("deregistering $self") { registry.deregister(self) }
-            } catch (e: Exception) {
-                log.warn("Could not deregister {}: {}", self, e.toString())
+        withContext(NonCancellable) {
+            lock.withLock {
+                if (!isRegistered) return@withLock
+                try {
+                    bounded("deregistering $self") { registry.deregister(self) }
+                    isRegistered = false
+                } catch (e: Exception) {
+                    log.warn("Could not deregister {}: {}", self, e.toString())
+                }
             }
-            isRegistered = false
         }
     }
 

@@ -4,7 +4,8 @@ package io.switchboard
  * The verbs of a [ServiceManager] for Kotlin: `get<User>(service, path)` and the other HTTP methods
  * decode the answer; `rawGet(service, path) { response -> … }` and the other `raw…` calls hand over the
  * raw response inside a block that always releases it. All of them come down to [request] and
- * [rawRequest]. Java uses [ServiceManager.async] instead.
+ * [rawRequest]. Java uses [ServiceManager.async] instead (the `raw…` calls, which take Kotlin blocks,
+ * are hidden from Java).
  */
 public abstract class ServiceCalls internal constructor() {
     /**
@@ -28,6 +29,7 @@ public abstract class ServiceCalls internal constructor() {
      * Calls [method] [path] on [serviceName] and hands the response, whatever its status, to [block];
      * the connection is released when [block] returns or throws.
      */
+    @JvmSynthetic
     public abstract suspend fun <R> rawRequest(
         method: String,
         serviceName: String,
@@ -95,6 +97,7 @@ public abstract class ServiceCalls internal constructor() {
     ): T = request(method, serviceName, path, bodyTypeOf<T>(), options) as T
 
     /** GET, the raw response handed to [block]. */
+    @JvmSynthetic
     public suspend fun <R> rawGet(
         serviceName: String,
         path: String,
@@ -103,6 +106,7 @@ public abstract class ServiceCalls internal constructor() {
     ): R = rawRequest("GET", serviceName, path, options, block)
 
     /** POST, the raw response handed to [block]. */
+    @JvmSynthetic
     public suspend fun <R> rawPost(
         serviceName: String,
         path: String,
@@ -111,6 +115,7 @@ public abstract class ServiceCalls internal constructor() {
     ): R = rawRequest("POST", serviceName, path, options, block)
 
     /** PUT, the raw response handed to [block]. */
+    @JvmSynthetic
     public suspend fun <R> rawPut(
         serviceName: String,
         path: String,
@@ -119,6 +124,7 @@ public abstract class ServiceCalls internal constructor() {
     ): R = rawRequest("PUT", serviceName, path, options, block)
 
     /** DELETE, the raw response handed to [block]. */
+    @JvmSynthetic
     public suspend fun <R> rawDelete(
         serviceName: String,
         path: String,
@@ -127,6 +133,7 @@ public abstract class ServiceCalls internal constructor() {
     ): R = rawRequest("DELETE", serviceName, path, options, block)
 
     /** PATCH, the raw response handed to [block]. */
+    @JvmSynthetic
     public suspend fun <R> rawPatch(
         serviceName: String,
         path: String,
@@ -135,6 +142,7 @@ public abstract class ServiceCalls internal constructor() {
     ): R = rawRequest("PATCH", serviceName, path, options, block)
 
     /** HEAD, the raw response handed to [block]. */
+    @JvmSynthetic
     public suspend fun <R> rawHead(
         serviceName: String,
         path: String,
@@ -143,6 +151,7 @@ public abstract class ServiceCalls internal constructor() {
     ): R = rawRequest("HEAD", serviceName, path, options, block)
 
     /** OPTIONS, the raw response handed to [block]. */
+    @JvmSynthetic
     public suspend fun <R> rawOptions(
         serviceName: String,
         path: String,

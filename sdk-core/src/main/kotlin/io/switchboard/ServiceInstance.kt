@@ -80,7 +80,7 @@ public class ServiceInstance
                         port == other.port &&
                         instanceId == other.instanceId &&
                         secure == other.secure &&
-                        weight == other.weight &&
+                        weight.compareTo(other.weight) == 0 &&
                         healthy == other.healthy &&
                         cluster == other.cluster &&
                         metadata == other.metadata

@@ -52,9 +52,9 @@ public class ServiceManager internal constructor(
     public val discovery: ServiceDiscovery = builder.resolveDiscovery(embeddedRegistry, connection)
 
     /**
-     * Where the application registers: the configured registry's (so a `ServiceServer` in the same
-     * application can share the manager's connection), else the one given to `registerSelf`; null when
-     * neither exists.
+     * Where the application registers: the one given to `registerSelf`, else the configured registry's
+     * (so a `ServiceServer` in the same application shares the manager's connection); null when neither
+     * exists.
      */
     public val registry: ServiceRegistry? = builder.selfRegistry ?: connection?.registry
 
@@ -111,6 +111,7 @@ public class ServiceManager internal constructor(
         return pipeline.execute(method, serviceName, path, options) { response, context -> decoder.decoded(response, context, type) }
     }
 
+    @JvmSynthetic
     override suspend fun <R> rawRequest(
         method: String,
         serviceName: String,
@@ -157,9 +158,19 @@ public class ServiceManager internal constructor(
         }
     }
 
-    /** The instance the service's balancer would pick for a call now (a proxy picks its channel by it). */
+    /**
+     * The instance the service's balancer picks for a call now, or null when there is none (a proxy picks
+     * its channel by it, before the call's method and path are known: the balancer sees only the service).
+     */
     @JvmSynthetic
-    internal suspend fun chooseInstance(serviceName: String): ServiceInstance = selector.choose(RequestContext("POST", serviceName, "/"))
+    internal suspend fun chooseInstanceOrNull(serviceName: String): ServiceInstance? {
+        ensureOpen()
+        return try {
+            selector.choose(RequestContext("POST", serviceName, "/"))
+        } catch (_: NoInstanceAvailableException) {
+            null
+        }
+    }
 
     /** The CompletableFuture face of this manager, for Java: `manager.async().get(service, path, User.class)`. */
     public fun async(): AsyncServiceManager = asyncFace
@@ -257,9 +268,15 @@ public class ServiceManager internal constructor(
      * [stop] from coroutines.
      */
     override fun close() {
-        if (registration.isRegistered && !closed.get()) {
+        if (registration.hasTarget && !closed.get()) {
+            if (!registration.everStarted) log.warn("{} is closed but was never started, so {} was never registered", this, selfInstance)
+            // under the registration's lock: a registration still in flight is undone, not left behind
             try {
                 scope.future { registration.deregister() }.get(registrationTimeout.toMillis() + GRACE_MILLIS, TimeUnit.MILLISECONDS)
+            } catch (e: InterruptedException) {
+                Thread.currentThread().interrupt()
+            } catch (_: java.util.concurrent.CancellationException) {
+                // stop() closed the manager meanwhile
             } catch (e: Exception) {
                 log.warn("Could not deregister {} while closing: {}", selfInstance, e.toString())
             }
@@ -298,4 +315,5 @@ public class ServiceManager internal constructor(
 }
 
 /** Builds a [ServiceManager] with a Kotlin DSL: `ServiceManager { loadBalancer("random") }`. */
+@JvmSynthetic
 public inline fun ServiceManager(block: ServiceManagerBuilder.() -> Unit): ServiceManager = ServiceManager.builder().apply(block).build()

@@ -71,8 +71,9 @@ public class ServiceManagerBuilder internal constructor() {
     ): ServiceManagerBuilder = staticInstances(serviceName, instances.toList())
 
     /**
-     * Registers [self] in [registry] when the manager is built, and deregisters it when the manager is
-     * closed (before anything else closes), as aio-service-caller's manager does.
+     * Registers [self] in [registry] when the manager is started (`start()` / `startAsync()`), and
+     * deregisters it when it is stopped or closed (before anything else closes), as aio-service-caller's
+     * manager does. A manager that is never started registers nothing (and says so when closed).
      */
     public fun registerSelf(
         registry: ServiceRegistry,

@@ -23,9 +23,6 @@ public class ServiceSettings private constructor(
     public val readTimeout: Duration? = builder.readTimeout
     public val requestTimeout: Duration? = builder.requestTimeout
 
-    /** Whether any timeout is set. */
-    internal val hasTimeouts: Boolean get() = connectTimeout != null || readTimeout != null || requestTimeout != null
-
     /** A builder starting from these settings. */
     public fun newBuilder(): Builder = Builder(this)
 

@@ -20,13 +20,13 @@ fun main() {
                 host<BenchService>(BenchServiceImpl(i))
                 bindHost("127.0.0.1")
                 advertisedHost("127.0.0.1")
-            }.start()
+            }.startAsync().join()
         }
     println("$PORTS_PREFIX${servers.joinToString(",") { it.port.toString() }} epoll=${Epoll.isAvailable()}")
     System.out.flush()
     while (System.`in`.read() >= 0) {
         // wait for the benchmark to close the pipe
     }
-    servers.forEach { runCatching { it.stop() } }
+    servers.forEach { runCatching { it.stopAsync().join() } }
     exitProcess(0)
 }

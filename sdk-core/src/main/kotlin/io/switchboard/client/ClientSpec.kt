@@ -218,6 +218,7 @@ public class ClientSpec private constructor(
 }
 
 /** Builds a [ClientSpec] with a Kotlin DSL. */
+@JvmSynthetic
 public inline fun ClientSpec(block: ClientSpec.Builder.() -> Unit): ClientSpec = ClientSpec.builder().apply(block).build()
 
 /** Reads a spec tree, with errors that name the endpoint and the field. */

@@ -4,7 +4,6 @@ import io.switchboard.RequestBody
 import io.switchboard.RequestContext
 import io.switchboard.Secrets
 import io.switchboard.codec.JsonCodec
-import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.spi.Codec
 import io.switchboard.spi.Interceptor
 import org.slf4j.Logger

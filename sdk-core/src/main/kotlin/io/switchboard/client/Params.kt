@@ -106,6 +106,7 @@ public class Params private constructor(
 }
 
 /** Builds [Params] with a Kotlin DSL. */
+@JvmSynthetic
 public inline fun Params(block: Params.Builder.() -> Unit): Params = Params.builder().apply(block).build()
 
 /** The payload, encoded as JSON with its static Kotlin type. */

@@ -211,6 +211,7 @@ public class ServiceClient private constructor(
 }
 
 /** Builds a [ServiceClient] of [spec] with a Kotlin DSL. */
+@JvmSynthetic
 public inline fun ServiceClient(
     spec: ClientSpec,
     block: ServiceClient.Builder.() -> Unit = {},

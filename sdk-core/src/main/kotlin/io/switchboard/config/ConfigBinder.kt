@@ -145,6 +145,9 @@ internal object ConfigBinder {
                 section.require(key in known || nearest == null, key, "not a known registry (did you mean '$nearest'?)")
             }
         }
-        return section.keys().mapNotNull { key -> section.section(key, null)?.let { key to it } }.toMap(LinkedHashMap())
+        val sections = section.keys().mapNotNull { key -> section.section(key, null)?.let { key to it } }.toMap(LinkedHashMap())
+        // an adapter on the classpath checks its own section now, so a bad value fails at load
+        sections.forEach { (name, own) -> RegistryProviders.all()[name]?.validate(own) }
+        return sections
     }
 }

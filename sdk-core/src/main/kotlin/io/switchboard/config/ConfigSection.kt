@@ -2,7 +2,6 @@ package io.switchboard.config
 
 import io.switchboard.ConfigurationException
 import io.switchboard.Secrets
-import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.internal.levenshtein
 import java.time.Duration
 import java.time.format.DateTimeParseException

@@ -11,7 +11,6 @@ import com.charleskorn.kaml.YamlScalar
 import com.charleskorn.kaml.YamlTaggedNode
 import io.switchboard.ConfigurationException
 import io.switchboard.Secrets
-import io.switchboard.interceptor.LoggingInterceptor
 
 /** Where a value was written: file, line and column. */
 internal data class Origin(

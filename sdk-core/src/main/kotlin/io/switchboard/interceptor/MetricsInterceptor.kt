@@ -12,19 +12,21 @@ import java.util.concurrent.atomic.LongAdder
  * Counts calls and times them per service, method and outcome (the HTTP status, or the exception's
  * type when no status arrived). Read the figures with [snapshot].
  *
- * It keeps at most [maxSeries] service/method/outcome combinations; calls beyond that (to ever new
- * service names, say) are counted under the service name `(other)`, so memory stays bounded.
+ * It keeps figures for at most [maxServices] service names (methods and outcomes are few per service);
+ * calls to further names (typos, say) are counted under the service name `(other)`, so memory stays
+ * bounded while every known service keeps all its outcomes.
  */
 public class MetricsInterceptor
     @JvmOverloads
     constructor(
-        private val maxSeries: Int = 1_000,
+        private val maxServices: Int = 500,
     ) : Interceptor {
         init {
-            require(maxSeries > 0) { "maxSeries: $maxSeries (expected: > 0)" }
+            require(maxServices > 0) { "maxServices: $maxServices (expected: > 0)" }
         }
 
         private val stats = ConcurrentHashMap<Key, Stats>()
+        private val services: MutableSet<String> = ConcurrentHashMap.newKeySet()
 
         override val name: String get() = NAME
 
@@ -43,9 +45,9 @@ public class MetricsInterceptor
             outcome: String,
         ) {
             val nanos = context.duration?.toNanos() ?: 0L
-            val key = Key(context.serviceName, context.method, outcome)
-            val series = stats[key] ?: if (stats.size < maxSeries) stats.computeIfAbsent(key) { Stats() } else null
-            (series ?: stats.computeIfAbsent(Key(OTHER, context.method, outcome)) { Stats() }).add(nanos)
+            val name = context.serviceName
+            val known = name in services || (services.size < maxServices && services.add(name)) || name in services
+            stats.computeIfAbsent(Key(if (known) name else OTHER, context.method, outcome)) { Stats() }.add(nanos)
         }
 
         /** The figures so far, one entry per service, method and outcome, sorted. */
@@ -65,6 +67,7 @@ public class MetricsInterceptor
         /** Forgets every figure. */
         public fun reset() {
             stats.clear()
+            services.clear()
         }
 
         private data class Key(
@@ -90,7 +93,7 @@ public class MetricsInterceptor
             /** The name this interceptor registers under. */
             public const val NAME: String = "MetricsInterceptor"
 
-            /** The service name the calls beyond [maxSeries] combinations are counted under. */
+            /** The service name the calls to names beyond [maxServices] are counted under. */
             public const val OTHER: String = "(other)"
         }
     }

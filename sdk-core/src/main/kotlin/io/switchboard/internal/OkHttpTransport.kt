@@ -84,10 +84,8 @@ internal class OkHttpTransportConfig : HttpClientEngineConfig() {
 internal class OkHttpTransport(
     base: OkHttpClient,
 ) : HttpClientEngineBase("switchboard-okhttp") {
-    private val connectFailures = ConnectFailures()
-
     // the same pool and dispatcher; the listener tells a connect timeout from a read timeout
-    private val client: OkHttpClient = base.newBuilder().eventListenerFactory(connectFailures).build()
+    private val client: OkHttpClient = base.newBuilder().eventListenerFactory(ConnectionPhases).build()
 
     override val config: HttpClientEngineConfig = OkHttpTransportConfig()
 
@@ -118,7 +116,7 @@ internal class OkHttpTransport(
                         call: Call,
                         e: IOException,
                     ) {
-                        continuation.resumeWithException(mapFailure(e, data, connectFailures.forget(call)))
+                        continuation.resumeWithException(mapFailure(e, data, ConnectionPhases.whileConnecting(call)))
                     }
 
                     override fun onResponse(
@@ -132,7 +130,7 @@ internal class OkHttpTransport(
                                 // anything thrown here would end on OkHttp's thread and leave the caller waiting
                                 response.close()
                                 continuation.resumeWithException(
-                                    if (e is IOException) mapFailure(e, data, connectFailures.forget(call)) else e,
+                                    if (e is IOException) mapFailure(e, data, ConnectionPhases.whileConnecting(call)) else e,
                                 )
                                 return
                             }
@@ -170,7 +168,7 @@ internal class OkHttpTransport(
         data: HttpRequestData,
         callContext: CoroutineContext,
     ): Request {
-        val builder = Request.Builder().url(httpUrlOf(data.url))
+        val builder = Request.Builder().url(httpUrlOf(data.url)).tag(CallPhase::class.java, CallPhase())
         mergeHeaders(data.headers, data.body) { name, value ->
             if (name != HttpHeaders.ContentLength) builder.addHeader(name, value)
         }
@@ -325,42 +323,30 @@ private fun mapFailure(
         e
     }
 
+/** Whether a call got its connection: a timeout before that is a connect timeout, one after it a read timeout. */
+private class CallPhase {
+    @Volatile
+    var connected: Boolean = false
+}
+
 /**
- * Remembers the calls whose connection attempt failed, so that a timeout is classified by the phase it
- * happened in rather than by its message. One listener serves every call (no allocation per call).
+ * Marks each call's [CallPhase] when it acquires a connection, so that a timeout is classified by the
+ * phase it happened in rather than by its message. One listener serves every call.
  */
-private class ConnectFailures :
+private object ConnectionPhases :
     EventListener(),
     EventListener.Factory {
-    private val failed: MutableSet<Call> = ConcurrentHashMap.newKeySet()
-
     override fun create(call: Call): EventListener = this
 
-    override fun connectFailed(
+    override fun connectionAcquired(
         call: Call,
-        inetSocketAddress: java.net.InetSocketAddress,
-        proxy: java.net.Proxy,
-        protocol: Protocol?,
-        ioe: IOException,
+        connection: okhttp3.Connection,
     ) {
-        failed.add(call)
+        call.request().tag(CallPhase::class.java)?.connected = true
     }
 
-    override fun connectEnd(
-        call: Call,
-        inetSocketAddress: java.net.InetSocketAddress,
-        proxy: java.net.Proxy,
-        protocol: Protocol?,
-    ) {
-        failed.remove(call)
-    }
-
-    override fun callEnd(call: Call) {
-        failed.remove(call)
-    }
-
-    /** Whether [call] failed while connecting; forgets it either way. */
-    fun forget(call: Call): Boolean = failed.remove(call)
+    /** Whether [call] failed before it had a connection. */
+    fun whileConnecting(call: Call): Boolean = call.request().tag(CallPhase::class.java)?.connected == false
 }
 
 private fun Protocol.toKtor(): HttpProtocolVersion =

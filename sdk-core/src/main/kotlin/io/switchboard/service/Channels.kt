@@ -141,9 +141,10 @@ internal class AdvertisedChannelCall(
         args: Array<Any?>,
         instance: ServiceInstance?,
     ): Any? {
-        // the channel of the instance the balancer picks, and the call goes to that instance
-        val chosen = manager.chooseInstance(descriptor.name)
-        val advertised = chosen.metadata[DispatchProtocol.CHANNELS_METADATA]
+        // the channel of the instance the balancer picks, and the call goes to that instance; with no instance to pick,
+        // the call goes through the pipeline unpinned, which reports it (interceptors' handleException included)
+        val chosen = manager.chooseInstanceOrNull(descriptor.name)
+        val advertised = chosen?.metadata?.get(DispatchProtocol.CHANNELS_METADATA)
         val channel =
             if (advertised == null) {
                 if (method.httpMethod != null) Channel.REST else Channel.DISPATCH_JSON

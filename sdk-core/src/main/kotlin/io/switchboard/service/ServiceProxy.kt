@@ -2,7 +2,10 @@ package io.switchboard.service
 
 import io.switchboard.SwitchboardException
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.future.future
+import kotlinx.coroutines.isActive
 import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
 import java.lang.reflect.Proxy
@@ -54,8 +57,11 @@ internal class ServiceProxy(
 
             CallKind.BLOCKING -> {
                 val arguments = arrayOf(*all)
-                // a blocking method blocks its caller: the call runs on the manager's scope and this thread waits for it
-                val call = scope.future { channel.call(descriptor, md, arguments) }
+                // a blocking method blocks its caller: the call starts on this thread (interceptors see it) and resumes
+                // wherever the transport completes it, so no pool thread is needed while this one waits
+                if (!scope.isActive) throw SwitchboardException("this ServiceManager is closed (build a new one)")
+                val call =
+                    scope.future(Dispatchers.Unconfined, CoroutineStart.UNDISPATCHED) { channel.call(descriptor, md, arguments) }
                 try {
                     try {
                         call.get()

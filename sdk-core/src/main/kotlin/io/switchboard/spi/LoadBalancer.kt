@@ -24,7 +24,11 @@ public fun interface LoadBalancer {
     ): ServiceInstance
 }
 
-/** Creates the [LoadBalancer] of one service. */
+/**
+ * Creates the [LoadBalancer] of one service. A manager creates one when a service first has instances, and
+ * again after the service went ten minutes without calls (its state is dropped then), so a balancer keeps
+ * nothing that must outlive such a pause.
+ */
 public fun interface LoadBalancerFactory {
     /** A new balancer for [serviceName]. */
     public fun create(serviceName: String): LoadBalancer

@@ -17,6 +17,12 @@ public interface RegistryProvider {
      * [io.switchboard.ConfigurationException] naming the file, line and key ([ConfigSection] does that).
      */
     public fun connect(section: ConfigSection): RegistryConnection
+
+    /**
+     * Checks [section] without connecting, when the configuration is loaded, so a bad value fails at load
+     * like every other key; the default checks nothing.
+     */
+    public fun validate(section: ConfigSection) {}
 }
 
 /**

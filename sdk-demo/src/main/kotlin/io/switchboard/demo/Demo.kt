@@ -51,20 +51,22 @@ private const val CALLS_PER_STRATEGY = 400
  * and every load-balancing strategy.
  */
 fun main() {
-    val registry = InMemoryRegistry()
-    val servers =
-        listOf(1.0, 1.0, 2.0).mapIndexed { i, weight ->
-            ServiceServer {
-                host<GreetingService>(GreetingServiceImpl("greeting-${i + 1}"))
-                registry(registry)
-                weight(weight)
-            }.start()
+    runBlocking {
+        val registry = InMemoryRegistry()
+        val servers =
+            listOf(1.0, 1.0, 2.0).mapIndexed { i, weight ->
+                ServiceServer {
+                    host<GreetingService>(GreetingServiceImpl("greeting-${i + 1}"))
+                    registry(registry)
+                    weight(weight)
+                }.start()
+            }
+        println("== $SERVICE: ${registry.snapshot(SERVICE).joinToString { "port ${it.port} (weight ${it.weight})" }}")
+        try {
+            run(registry)
+        } finally {
+            servers.forEach { it.stop() }
         }
-    println("== $SERVICE: ${registry.snapshot(SERVICE).joinToString { "port ${it.port} (weight ${it.weight})" }}")
-    try {
-        runBlocking { run(registry) }
-    } finally {
-        servers.forEach(ServiceServer::stop)
     }
     println("== done")
     exitProcess(0)

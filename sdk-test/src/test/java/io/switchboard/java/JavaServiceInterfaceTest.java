@@ -62,7 +62,8 @@ class JavaServiceInterfaceTest {
                         .host(Greeter.class, new GreeterImpl())
                         .registry(registry)
                         .build()
-                        .start();
+                        .startAsync()
+                        .join();
                 ServiceManager manager = ServiceManager.builder()
                         .discovery(registry)
                         .localService(Greeter.class, new GreeterImpl())

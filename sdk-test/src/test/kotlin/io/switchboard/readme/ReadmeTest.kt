@@ -4,7 +4,9 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
+import io.switchboard.ServiceManager
 import io.switchboard.config.ConfigLoader
+import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.registry.nacos.NacosRegistry
 import io.switchboard.test.NacosServer
 import io.switchboard.test.TestHttpServer
@@ -91,6 +93,32 @@ class ReadmeTest :
             readme shouldContain
                 "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/ServiceQuickStart.kt", "kotlin-service") + "\n```"
             placeAndFind() shouldBe Order(1, listOf("tea"))
+        }
+
+        test("the README's application-from-configuration snippet is the compiled one, and works against a real Nacos") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/AppFromConfig.kt", "kotlin-app-from-config") +
+                "\n```"
+            val nacos = NacosServer.shared()
+            val folder = Files.createTempDirectory("readme-app")
+            val credentials =
+                listOfNotNull(nacos.username?.let { "    username: $it" }, nacos.password?.let { "    password: $it" })
+            Files.writeString(
+                folder.resolve("application.yaml"),
+                (listOf("app-registry:", "  nacos:", "    server-addr: ${nacos.serverAddr}") + credentials).joinToString("\n") + "\n",
+            )
+            ordersFromConfig(folder) shouldBe Order(7, listOf("tea"))
+        }
+
+        test("the README's Java host snippet is the compiled one, and serves") {
+            readme shouldContain "```java\n" + snippet("sdk-test/src/test/java/io/switchboard/readme/JavaHost.java", "java-host") + "\n```"
+            val registry = InMemoryRegistry()
+            JavaHost.host(registry).use {
+                ServiceManager { discovery(registry) }.use { manager ->
+                    manager.getService<JavaHost.Greeter>().greet("Ada") shouldBe "Hello, Ada"
+                }
+            }
+            registry.snapshot("greeter") shouldBe emptyList()
         }
 
         test("the README's configuration example loads") {

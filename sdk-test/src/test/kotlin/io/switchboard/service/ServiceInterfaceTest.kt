@@ -15,7 +15,8 @@ import io.switchboard.server.host
 class ServiceInterfaceTest :
     FunSpec({
         val registry = InMemoryRegistry()
-        val servers = List(3) { i -> ServiceServer { host<PeopleService>(People("server-$i")).registry(registry) }.start() }
+        val servers =
+            List(3) { i -> ServiceServer { host<PeopleService>(People("server-$i")).registry(registry) }.startAsync().join() }
         val manager = ServiceManager { discovery(registry).localService(PeopleService::class.java, People("local")) }
         afterSpec {
             manager.close()

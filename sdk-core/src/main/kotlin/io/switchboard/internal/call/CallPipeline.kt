@@ -46,20 +46,13 @@ internal class CallPipeline(
         val context = RequestContext(method, serviceName, path, options)
         if (attributes.isNotEmpty()) context.attributes.putAll(attributes)
         context.pinnedInstance = pinned
-        return execute(context, handle)
-    }
-
-    suspend fun <R> execute(
-        context: RequestContext,
-        handle: suspend (HttpResponse, RequestContext) -> R,
-    ): R {
         val chain = interceptors.snapshot
         var deadline = Deadline.NONE
         try {
             for (interceptor in chain) interceptor.beforeRequest(context)
             validate(context.serviceName, context.path)
+            // the whole call's budget, counted from its start: interceptors' waits (pool, rate limit) spend it too
             deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context))
-            context.deadline = deadline
             val instance = selector.choose(context)
             context.selectedInstance = instance
             context.protocol = instance.scheme
@@ -98,13 +91,15 @@ internal class CallPipeline(
     }
 
     /**
-     * Takes a connection permit within what remains of the call's deadline. A raw block that makes calls
-     * of its own holds its permit meanwhile, so such nesting needs spare pool capacity.
+     * Takes a connection permit within what remains of the call's deadline; nothing is sent once the
+     * deadline has passed. A raw block that makes calls of its own holds its permit meanwhile, so such
+     * nesting needs spare pool capacity.
      */
     private suspend fun acquireConnection(
         context: RequestContext,
         deadline: Deadline,
     ) {
+        if (deadline.isBounded && deadline.remainingNanos() == 0L) throw failures.deadlinePassed(context, deadline)
         if (connections.tryAcquire()) return
         deadline.within { connections.acquire() } ?: throw failures.deadlinePassed(context, deadline)
     }

@@ -27,15 +27,12 @@ internal class InstanceSelector(
     @Volatile
     private var lastSweep = System.nanoTime()
 
-    /** How many services have state now. */
-    val trackedServices: Int get() = services.size
-
     suspend fun choose(context: RequestContext): ServiceInstance {
         val serviceName = context.serviceName
         val all = discovery.instances(serviceName)
         val state = services[serviceName] ?: newState(serviceName, all)
-        val now = System.nanoTime()
-        state.lastUsed = now
+        // a shared field, written only when stale enough to matter for the idle sweep
+        if (context.startNanos - state.lastUsed > idleNanos / 16) state.lastUsed = context.startNanos
         val candidates = state.eligibleOf(all)
         if (candidates.isEmpty()) throw noInstance(serviceName, all)
         val pinned = context.pinnedInstance

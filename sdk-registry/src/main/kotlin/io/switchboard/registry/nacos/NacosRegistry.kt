@@ -66,7 +66,13 @@ public class NacosRegistry
         private val subscriptionIdleTimeout: Duration = Duration.ofMinutes(10),
     ) : ServiceDiscovery,
         ServiceRegistry {
-        private val naming: NamingService = connect(config, startupTimeout)
+        private val naming: NamingService =
+            run {
+                require(!subscriptionIdleTimeout.isNegative && !subscriptionIdleTimeout.isZero) {
+                    "subscriptionIdleTimeout: $subscriptionIdleTimeout (expected: > 0)"
+                }
+                connect(config, startupTimeout)
+            }
         private val services = ConcurrentHashMap<String, ServiceState>()
         private val javaScope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
         private val locks = ConcurrentHashMap<String, Any>()
@@ -80,9 +86,6 @@ public class NacosRegistry
         public val serverStatus: String get() = naming.serverStatus
 
         init {
-            require(!subscriptionIdleTimeout.isNegative && !subscriptionIdleTimeout.isZero) {
-                "subscriptionIdleTimeout: $subscriptionIdleTimeout (expected: > 0)"
-            }
             val period = maxOf(1_000L, subscriptionIdleTimeout.toMillis() / 4)
             javaScope.launch {
                 while (isActive) {
@@ -94,11 +97,15 @@ public class NacosRegistry
 
         override suspend fun instances(serviceName: String): List<ServiceInstance> {
             services[serviceName]?.let {
-                it.lastAccess = System.nanoTime()
+                val now = System.nanoTime()
+                // a shared field: written only when stale enough to matter for the idle sweep
+                if (now - it.lastAccess > touchNanos) it.lastAccess = now
                 return it.instances
             }
             return runInterruptible(Dispatchers.IO) { state(serviceName).instances }
         }
+
+        private val touchNanos = subscriptionIdleTimeout.toNanos() / 16
 
         /** The services subscribed now. */
         public val subscribedServices: Set<String> get() = services.keys.toSet()
@@ -107,9 +114,10 @@ public class NacosRegistry
         internal fun dropIdleSubscriptions() {
             val limit = System.nanoTime() - subscriptionIdleTimeout.toNanos()
             services.values.filter { it.lastAccess < limit && it.listeners.isEmpty() }.forEach { state ->
-                synchronized(locks.computeIfAbsent(state.name) { Any() }) {
+                synchronized(lockOf(state.name)) {
                     if (state.lastAccess < limit && state.listeners.isEmpty() && services.remove(state.name, state)) {
                         runCatching { naming.unsubscribe(state.name, config.group, state.listener) }
+                        locks.remove(state.name)
                         log.debug("Unsubscribed from {}: not called for {}", state.name, subscriptionIdleTimeout)
                     }
                 }
@@ -120,7 +128,7 @@ public class NacosRegistry
         public fun snapshot(serviceName: String): List<ServiceInstance> =
             state(serviceName).also { it.lastAccess = System.nanoTime() }.instances
 
-        /** How fresh the list of [serviceName] is; null if the service was never resolved. */
+        /** How fresh the list of [serviceName] is; null if it was never resolved, or was dropped after going unused. */
         public fun status(serviceName: String): InstanceListStatus? =
             services[serviceName]?.let { InstanceListStatus(serviceName, it.instances, it.updatedAt, it.heldBackSince) }
 
@@ -128,12 +136,15 @@ public class NacosRegistry
             serviceName: String,
             listener: InstanceListener,
         ): AutoCloseable {
-            val state = state(serviceName)
-            state.listeners += listener
+            // under the service's lock, so the idle sweep never drops a state a listener is being added to
+            val state = synchronized(lockOf(serviceName)) { state(serviceName).also { it.listeners += listener } }
             return AutoCloseable { state.listeners -= listener }
         }
 
-        /** The services this registry has resolved (no Nacos round trip: this runs on the call path of failing calls). */
+        /**
+         * The services this registry has resolved and still follows (no Nacos round trip: this runs on the call path
+         * of failing calls); services unused for the idle timeout are no longer listed.
+         */
         override fun knownServices(): Set<String> = services.keys.toSet()
 
         override suspend fun register(instance: ServiceInstance) {
@@ -211,7 +222,7 @@ public class NacosRegistry
         }
 
         private fun state(serviceName: String): ServiceState =
-            services[serviceName] ?: synchronized(locks.computeIfAbsent(serviceName) { Any() }) {
+            services[serviceName] ?: synchronized(lockOf(serviceName)) {
                 services[serviceName] ?: ServiceState(serviceName).also { state ->
                     call("list the instances of $serviceName") {
                         // read once without the client's own subscription, then subscribe with ours (one subscription, no
@@ -222,6 +233,9 @@ public class NacosRegistry
                     services[serviceName] = state
                 }
             }
+
+        /** The lock of [serviceName]'s state; dropped with the state, so names called once leave nothing behind. */
+        private fun lockOf(serviceName: String): Any = locks.computeIfAbsent(serviceName) { Any() }
 
         private fun <T> call(
             what: String,

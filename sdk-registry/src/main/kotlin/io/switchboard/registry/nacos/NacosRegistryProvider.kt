@@ -15,6 +15,10 @@ import java.net.InetAddress
 public class NacosRegistryProvider : RegistryProvider {
     override val name: String get() = "nacos"
 
+    override fun validate(section: ConfigSection) {
+        NacosConfig.from(section)
+    }
+
     override fun connect(section: ConfigSection): RegistryConnection {
         val nacos = NacosConfig.from(section)
         val self =

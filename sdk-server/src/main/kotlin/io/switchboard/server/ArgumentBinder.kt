@@ -1,0 +1,198 @@
+package io.switchboard.server
+
+import io.ktor.http.ContentType
+import io.ktor.http.HttpStatusCode
+import io.ktor.server.application.ApplicationCall
+import io.ktor.server.request.contentType
+import io.ktor.server.request.receiveChannel
+import io.ktor.utils.io.readRemaining
+import io.switchboard.BodyType
+import io.switchboard.codec.JsonCodec
+import io.switchboard.service.MethodDescriptor
+import io.switchboard.service.ParameterRole
+import io.switchboard.service.ServiceDescriptor
+import io.switchboard.spi.Codec
+import kotlinx.io.readByteArray
+import kotlinx.serialization.json.JsonArray
+import kotlinx.serialization.json.JsonElement
+import kotlinx.serialization.json.JsonPrimitive
+
+/**
+ * Turns a request into the arguments of a hosted method: the path, query, header and body parameters of
+ * a REST route, or the elements of a dispatch-json argument array, decoded with the server's codec.
+ *
+ * Every function that returns null has already answered (400 naming the parameter, 413 for a body over
+ * [maxBodyBytes], 415 for a body that is not JSON); the caller just returns.
+ */
+internal class ArgumentBinder(
+    private val codec: Codec,
+    private val maxBodyBytes: Long,
+    private val errors: ErrorResponses,
+) {
+    /** The arguments of REST route [method] of [descriptor]; null after answering. */
+    suspend fun restArguments(
+        call: ApplicationCall,
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+    ): Array<Any?>? {
+        val args = arrayOfNulls<Any?>(method.parameters.size)
+        method.parameters.forEachIndexed { i, p ->
+            val value: Any? =
+                when (p.role) {
+                    ParameterRole.PATH -> {
+                        scalar(call, descriptor, method, i, call.parameters[p.name]) ?: return null
+                    }
+
+                    ParameterRole.QUERY -> {
+                        val values = call.request.queryParameters.getAll(p.name)
+                        if (values == null) {
+                            NULL
+                        } else if (Collection::class.java.isAssignableFrom(p.type.rawClass)) {
+                            decodeArgument(
+                                call,
+                                descriptor.name,
+                                method,
+                                i,
+                                JsonArray(values.map(::JsonPrimitive)).toString().toByteArray(),
+                            )
+                                ?: return null
+                        } else {
+                            scalar(call, descriptor, method, i, values.first()) ?: return null
+                        }
+                    }
+
+                    ParameterRole.HEADER -> {
+                        call.request.headers[p.name]?.let { scalar(call, descriptor, method, i, it) ?: return null } ?: NULL
+                    }
+
+                    ParameterRole.BODY -> {
+                        if (!isJson(call)) {
+                            errors.unsupported(call)
+                            return null
+                        }
+                        val body = readBody(call) ?: return null
+                        decodeArgument(call, descriptor.name, method, i, body) ?: return null
+                    }
+                }
+            args[i] = value
+        }
+        return unwrapNulls(args)
+    }
+
+    /** The arguments of [method] from the elements of a dispatch-json argument [array] of the right size; null after answering. */
+    suspend fun dispatchArguments(
+        call: ApplicationCall,
+        serviceName: String,
+        method: MethodDescriptor,
+        array: JsonArray,
+    ): Array<Any?>? {
+        val args = arrayOfNulls<Any?>(array.size)
+        for (i in method.parameters.indices) {
+            args[i] = decodeArgument(call, serviceName, method, i, array[i]) ?: return null
+        }
+        return unwrapNulls(args)
+    }
+
+    /** Whether the request's body is JSON (or of any type, `*` `/` `*`). */
+    fun isJson(call: ApplicationCall): Boolean {
+        val type = contentTypeOf(call) ?: return false
+        return type == ContentType.Any || type.match(ContentType.Application.Json)
+    }
+
+    /** The request's content type; null when the header does not parse. */
+    fun contentTypeOf(call: ApplicationCall): ContentType? = runCatching { call.request.contentType() }.getOrNull()
+
+    /** The body, at most [maxBodyBytes]; null after answering 413. */
+    suspend fun readBody(call: ApplicationCall): ByteArray? {
+        val declared = call.request.headers["Content-Length"]?.toLongOrNull()
+        if (declared != null && declared > maxBodyBytes) {
+            call.error(HttpStatusCode.PayloadTooLarge, "PayloadTooLarge", "the body has $declared bytes (limit $maxBodyBytes)")
+            return null
+        }
+        val bytes = call.receiveChannel().readRemaining(maxBodyBytes + 1).readByteArray()
+        if (bytes.size > maxBodyBytes) {
+            call.error(HttpStatusCode.PayloadTooLarge, "PayloadTooLarge", "the body has more than $maxBodyBytes bytes")
+            return null
+        }
+        return bytes
+    }
+
+    /** A path, query or header text as parameter [index]'s type; null after answering 400. */
+    private suspend fun scalar(
+        call: ApplicationCall,
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        index: Int,
+        text: String?,
+    ): Any? {
+        val type = method.parameters[index].type
+        if (text == null) return NULL
+        if (type.rawClass == String::class.java) return text
+        val asJson = runCatching { codec.decode(text.toByteArray(), type) }.getOrNull()
+        return asJson ?: decodeArgument(call, descriptor.name, method, index, JsonPrimitive(text).toString().toByteArray())
+    }
+
+    /** Argument [index] decoded from JSON [bytes]; null after answering 400 naming the parameter. */
+    private suspend fun decodeArgument(
+        call: ApplicationCall,
+        serviceName: String,
+        method: MethodDescriptor,
+        index: Int,
+        bytes: ByteArray,
+    ): Any? = decodeArgument(call, serviceName, method, index) { codec.decode(bytes, it) }
+
+    /** Argument [index] decoded from an [element] of the parsed argument array; the JSON codec reads it as it is. */
+    private suspend fun decodeArgument(
+        call: ApplicationCall,
+        serviceName: String,
+        method: MethodDescriptor,
+        index: Int,
+        element: JsonElement,
+    ): Any? =
+        decodeArgument(call, serviceName, method, index) { type ->
+            val json = codec as? JsonCodec
+            if (json != null) json.decode(element, type) else codec.decode(element.toString().toByteArray(), type)
+        }
+
+    /** Argument [index] as [decode] reads it; [NULL] for a null value; null after answering 400. */
+    private suspend fun decodeArgument(
+        call: ApplicationCall,
+        serviceName: String,
+        method: MethodDescriptor,
+        index: Int,
+        decode: (BodyType) -> Any?,
+    ): Any? {
+        val parameter = method.parameters[index]
+        val value =
+            try {
+                decode(parameter.type)
+            } catch (e: Exception) {
+                call.error(
+                    HttpStatusCode.BadRequest,
+                    "BadArgument",
+                    "argument '${parameter.name}' (${index + 1} of ${method.parameters.size}) of $serviceName.${method.name} " +
+                        "cannot be read as ${parameter.type.javaType.typeName}: ${e.message?.lineSequence()?.first()}",
+                )
+                return null
+            }
+        if (value == null && parameter.type.rawClass.isPrimitive) {
+            call.error(
+                HttpStatusCode.BadRequest,
+                "BadArgument",
+                "argument '${parameter.name}' of $serviceName.${method.name} must not be null",
+            )
+            return null
+        }
+        return value ?: NULL
+    }
+
+    private fun unwrapNulls(args: Array<Any?>): Array<Any?> {
+        for (i in args.indices) if (args[i] === NULL) args[i] = null
+        return args
+    }
+
+    private companion object {
+        /** A decoded null, told apart from the null that means "already answered". */
+        val NULL = Any()
+    }
+}

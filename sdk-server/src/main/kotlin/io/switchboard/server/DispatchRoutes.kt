@@ -1,0 +1,178 @@
+package io.switchboard.server
+
+import io.ktor.http.ContentType
+import io.ktor.http.HttpMethod
+import io.ktor.http.HttpStatusCode
+import io.ktor.server.application.ApplicationCall
+import io.ktor.server.response.respondBytes
+import io.ktor.server.routing.Routing
+import io.ktor.server.routing.get
+import io.ktor.server.routing.post
+import io.ktor.server.routing.route
+import io.switchboard.ConfigurationException
+import io.switchboard.service.BinaryDispatchFormat
+import io.switchboard.service.DispatchProtocol
+import io.switchboard.service.MethodDescriptor
+import io.switchboard.service.ServiceDescriptor
+import io.switchboard.service.invokeImplementation
+import io.switchboard.spi.Codec
+import kotlinx.coroutines.CancellationException
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonArray
+
+/**
+ * The routes of a [ServiceServer]: `POST /_dispatch/{service}/{method}` in dispatch-json (a JSON array
+ * of arguments) or a binary format (MessagePack, Protocol Buffers, chosen by content type), the REST
+ * routes of the hosted interfaces' annotations, and `GET /health`.
+ */
+internal class DispatchRoutes(
+    /** The hosted services by name: their descriptor and implementation. */
+    private val hosted: Map<String, Pair<ServiceDescriptor, Any>>,
+    private val codec: Codec,
+    private val binder: ArgumentBinder,
+    private val errors: ErrorResponses,
+    private val health: HealthEndpoint,
+) {
+    /** Adds every route to [routing]. */
+    fun install(routing: Routing) {
+        with(routing) {
+            post("${DispatchProtocol.PREFIX}/{service}/{method}") { dispatch(call) }
+            route("${DispatchProtocol.PREFIX}/{...}") {
+                handle {
+                    call.error(
+                        HttpStatusCode.NotFound,
+                        "NotFound",
+                        "dispatch calls are POST ${DispatchProtocol.PREFIX}/{service}/{method}",
+                    )
+                }
+            }
+            get("/health") { health.respond(call) }
+            hosted.values.forEach { (descriptor, implementation) ->
+                descriptor.methods.filter { it.httpMethod != null }.forEach { method ->
+                    route(
+                        method.path!!,
+                        HttpMethod.parse(method.httpMethod!!),
+                    ) { handle { rest(call, descriptor, method, implementation) } }
+                }
+            }
+        }
+    }
+
+    private suspend fun dispatch(call: ApplicationCall) {
+        val serviceName = call.parameters["service"]!!
+        val (descriptor, implementation) =
+            hosted[serviceName] ?: return call.error(
+                HttpStatusCode.NotFound,
+                "UnknownService",
+                "no service '$serviceName' is hosted here (hosted: ${hosted.keys.joinToString(", ")})",
+            )
+        val methodName = call.parameters["method"]!!
+        val method =
+            descriptor.method(methodName) ?: return call.error(
+                HttpStatusCode.NotFound,
+                "UnknownMethod",
+                "service '$serviceName' has no method '$methodName' (methods: ${descriptor.methods.joinToString(", ") { it.name }})",
+            )
+        val type = binder.contentTypeOf(call)
+        val binary = BinaryDispatchFormat.entries.firstOrNull { type != null && type.match(ContentType.parse(it.contentType)) }
+        if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation)
+        if (!binder.isJson(call)) return errors.unsupported(call)
+        val body = binder.readBody(call) ?: return
+        val array =
+            runCatching { Json.parseToJsonElement(body.decodeToString()) }.getOrNull() as? JsonArray
+                ?: return call.error(
+                    HttpStatusCode.BadRequest,
+                    "MalformedBody",
+                    "the body of $serviceName.$methodName is not a JSON array of arguments",
+                )
+        if (array.size != method.parameters.size) {
+            return call.error(
+                HttpStatusCode.BadRequest,
+                "WrongArguments",
+                "$serviceName.$methodName takes ${method.parameters.size} argument(s) (${method.parameters.joinToString()}), got ${array.size}",
+            )
+        }
+        val args = binder.dispatchArguments(call, serviceName, method, array) ?: return
+        invokeAndRespond(call, method, implementation, args)
+    }
+
+    private suspend fun dispatchBinary(
+        call: ApplicationCall,
+        format: BinaryDispatchFormat,
+        serviceName: String,
+        method: MethodDescriptor,
+        implementation: Any,
+    ) {
+        try {
+            format.check(method)
+        } catch (e: ConfigurationException) {
+            return call.error(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", e.message ?: "")
+        }
+        val body = binder.readBody(call) ?: return
+        val args =
+            try {
+                format.decodeArguments(method, body)
+            } catch (e: ConfigurationException) {
+                return call.error(HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType", e.message ?: "")
+            } catch (e: Exception) {
+                return call.error(
+                    HttpStatusCode.BadRequest,
+                    "MalformedBody",
+                    "the body of $serviceName.${method.name} is not a valid ${format.channel.id} argument list " +
+                        "(${method.parameters.joinToString()}): ${e.message?.lineSequence()?.first()}",
+                )
+            }
+        method.parameters.forEachIndexed { i, p ->
+            if (args[i] == null && p.type.rawClass.isPrimitive) {
+                return call.error(
+                    HttpStatusCode.BadRequest,
+                    "BadArgument",
+                    "argument '${p.name}' of $serviceName.${method.name} is missing",
+                )
+            }
+        }
+        val result =
+            try {
+                invokeImplementation(implementation, method, args)
+            } catch (e: Throwable) {
+                if (e is CancellationException) throw e
+                return errors.failed(call, e)
+            }
+        call.respondBytes(format.encodeResult(method, result), ContentType.parse(format.contentType), HttpStatusCode.OK)
+    }
+
+    private suspend fun rest(
+        call: ApplicationCall,
+        descriptor: ServiceDescriptor,
+        method: MethodDescriptor,
+        implementation: Any,
+    ) {
+        val args = binder.restArguments(call, descriptor, method) ?: return
+        invokeAndRespond(call, method, implementation, args)
+    }
+
+    private suspend fun invokeAndRespond(
+        call: ApplicationCall,
+        method: MethodDescriptor,
+        implementation: Any,
+        args: Array<Any?>,
+    ) {
+        val result =
+            try {
+                invokeImplementation(implementation, method, args)
+            } catch (e: Throwable) {
+                if (e is CancellationException) throw e
+                return errors.failed(call, e)
+            }
+        val raw = method.resultType.rawClass
+        if (raw == Unit::class.java || raw == Void::class.java || raw == Void.TYPE) {
+            call.respondBytes(NULL_JSON, ContentType.Application.Json, HttpStatusCode.OK)
+        } else {
+            call.respondBytes(codec.encode(result, method.resultType), ContentType.Application.Json, HttpStatusCode.OK)
+        }
+    }
+
+    private companion object {
+        val NULL_JSON = "null".toByteArray()
+    }
+}

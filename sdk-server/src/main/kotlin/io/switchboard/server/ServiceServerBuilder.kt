@@ -1,0 +1,128 @@
+package io.switchboard.server
+
+import io.switchboard.codec.JsonCodec
+import io.switchboard.service.ServiceDescriptor
+import io.switchboard.spi.Codec
+import io.switchboard.spi.ServiceRegistry
+import java.time.Duration
+
+/**
+ * Builds a [ServiceServer]: what it hosts, where it listens and registers, and how it starts and stops.
+ * Get one from [ServiceServer.builder], or use the Kotlin DSL `ServiceServer { host<Api>(impl) … }`.
+ */
+public class ServiceServerBuilder internal constructor() {
+    internal val hosted = LinkedHashMap<String, Pair<ServiceDescriptor, Any>>()
+    internal var registry: ServiceRegistry? = null
+    internal var bindHost: String = "127.0.0.1"
+    internal var advertisedHost: String? = null
+    internal var port: Int = 0
+    internal var weight: Double = 1.0
+    internal var maxBodyBytes: Long = 1L shl 20
+    internal var exposeStackTraces: Boolean = false
+    internal var drainTimeout: Duration = Duration.ofSeconds(10)
+    internal var registrationTimeout: Duration = Duration.ofSeconds(10)
+    internal var shutdownHook: Boolean = true
+    internal var codec: Codec = JsonCodec()
+    internal val checks = ArrayList<HealthCheckRegistration>()
+    internal val startHooks = ArrayList<Runnable>()
+    internal val stopHooks = ArrayList<Runnable>()
+
+    /** Runs [hook] at start, before the hosted components start and the server listens. */
+    public fun onStart(hook: Runnable): ServiceServerBuilder = apply { startHooks += hook }
+
+    /** Runs [hook] at stop, after the calls in flight drained and the hosted components stopped. */
+    public fun onStop(hook: Runnable): ServiceServerBuilder = apply { stopHooks += hook }
+
+    /** Hosts [implementation] of service interface [type]. */
+    public fun <T : Any> host(
+        type: Class<T>,
+        implementation: T,
+    ): ServiceServerBuilder =
+        apply {
+            val descriptor = ServiceDescriptor.of(type).validate()
+            require(type.isInstance(implementation)) { "${implementation.javaClass.name} does not implement ${type.name}" }
+            hosted[descriptor.name] = descriptor to implementation
+        }
+
+    /** Registers the hosted services here once listening, and deregisters them on stop. */
+    public fun registry(registry: ServiceRegistry): ServiceServerBuilder = apply { this.registry = registry }
+
+    /** The address to bind; 127.0.0.1 by default. */
+    public fun bindHost(host: String): ServiceServerBuilder = apply { bindHost = host }
+
+    /** The address registered for callers; the bind address by default. */
+    public fun advertisedHost(host: String): ServiceServerBuilder = apply { advertisedHost = host }
+
+    /** The port; 0 (a free one) by default. */
+    public fun port(port: Int): ServiceServerBuilder =
+        apply {
+            require(port in 0..65535) { "port: $port (expected: 0..65535)" }
+            this.port = port
+        }
+
+    /** The weight this server's instances are registered with; 1 by default. */
+    public fun weight(weight: Double): ServiceServerBuilder =
+        apply {
+            require(weight >= 0.0 && weight.isFinite()) { "weight: $weight (expected: a finite number >= 0)" }
+            this.weight = weight
+        }
+
+    /** The largest request body accepted; 1 MiB by default. Larger ones get 413. */
+    public fun maxBodyBytes(bytes: Long): ServiceServerBuilder =
+        apply {
+            require(bytes > 0) { "maxBodyBytes: $bytes (expected: > 0)" }
+            maxBodyBytes = bytes
+        }
+
+    /** Whether 500 answers carry the implementation's stack trace; off by default. */
+    public fun exposeStackTraces(expose: Boolean): ServiceServerBuilder = apply { exposeStackTraces = expose }
+
+    /** How long [ServiceServer.stop] lets calls in flight finish; 10 s by default. */
+    public fun drainTimeout(timeout: Duration): ServiceServerBuilder = apply { drainTimeout = timeout }
+
+    /**
+     * How long each registry call (registering or deregistering one hosted service) may take; 10 s by
+     * default. At start a slower registration fails [ServiceServer.start]; at stop a slower
+     * deregistration is logged and the stop goes on.
+     */
+    public fun registrationTimeout(timeout: Duration): ServiceServerBuilder =
+        apply {
+            require(!timeout.isNegative && !timeout.isZero) { "registrationTimeout: $timeout (expected: > 0)" }
+            registrationTimeout = timeout
+        }
+
+    /**
+     * Whether a JVM shutdown hook (SIGTERM, SIGINT, `System.exit`) stops the server gracefully, as
+     * [ServiceServer.stop] does: deregister, answer new calls 503 while the calls in flight finish, stop.
+     * On by default, so that a rolling restart drains without shutdown code of your own; the hook is
+     * removed when the server is stopped normally. Turn it off when your own shutdown code stops the server:
+     * Ktor's own shutdown hook then still stops the listener at JVM exit, but waits for the drain of a stop
+     * that your code has begun.
+     */
+    public fun shutdownHook(enabled: Boolean): ServiceServerBuilder = apply { shutdownHook = enabled }
+
+    /** The codec for arguments and results; [JsonCodec] by default. */
+    public fun codec(codec: Codec): ServiceServerBuilder = apply { this.codec = codec }
+
+    /** Adds a health check shown on `GET /health`. */
+    @JvmOverloads
+    public fun healthCheck(
+        name: String,
+        check: HealthCheck,
+        failIfSlowerThan: Duration? = null,
+        cacheFor: Duration? = null,
+    ): ServiceServerBuilder = apply { checks += HealthCheckRegistration(name, check, failIfSlowerThan, cacheFor) }
+
+    /** The server, not started. */
+    public fun build(): ServiceServer {
+        require(hosted.isNotEmpty()) { "no service hosted (expected: host(Interface.class, implementation))" }
+        return ServiceServer(this)
+    }
+}
+
+/** Hosts [implementation] as service interface [T]. */
+public inline fun <reified T : Any> ServiceServerBuilder.host(implementation: T): ServiceServerBuilder = host(T::class.java, implementation)
+
+/** Builds a [ServiceServer] with a Kotlin DSL: `ServiceServer { host<Api>(impl); registry(registry) }`. */
+@JvmSynthetic
+public inline fun ServiceServer(block: ServiceServerBuilder.() -> Unit): ServiceServer = ServiceServer.builder().apply(block).build()
