@@ -33,8 +33,10 @@ public class HealthCheckRegistration(
  * @property millis how long it took.
  * @property detail why it failed, when it did.
  */
-public data class HealthResult(
+public class HealthResult internal constructor(
     public val healthy: Boolean,
     public val millis: Long,
     public val detail: String? = null,
-)
+) {
+    override fun toString(): String = "HealthResult(healthy=$healthy, millis=$millis${detail?.let { ", detail=$it" } ?: ""})"
+}

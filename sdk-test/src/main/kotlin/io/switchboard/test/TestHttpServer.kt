@@ -23,7 +23,9 @@ import io.netty.channel.ChannelHandlerContext
 import io.netty.channel.ChannelInboundHandlerAdapter
 import io.switchboard.ServiceInstance
 import kotlinx.coroutines.delay
-import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.future.future
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
@@ -84,12 +86,14 @@ public class TestHttpServer private constructor(
 
     /** The port the server listens on. */
     public val port: Int =
-        runBlocking {
-            server.engine
-                .resolvedConnectors()
-                .first()
-                .port
-        }
+        // the fixture's constructor blocks until the server listens, by contract; Unconfined needs no pool thread
+        CoroutineScope(Dispatchers.Unconfined)
+            .future {
+                server.engine
+                    .resolvedConnectors()
+                    .first()
+                    .port
+            }.join()
 
     /** `http://127.0.0.1:<port>`. */
     public val baseUrl: String get() = "http://$HOST:$port"
