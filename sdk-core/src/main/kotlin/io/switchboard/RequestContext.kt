@@ -74,6 +74,39 @@ public class RequestContext
 
         internal val startNanos: Long = System.nanoTime()
 
+        private var failedAttempts: MutableList<Attempt>? = null
+
+        /**
+         * Every attempt of the call, in order: the ones that failed and were retried elsewhere, then the last
+         * one (whose outcome is the call's). One entry when the first attempt settled it.
+         */
+        public val attempts: List<Attempt>
+            get() {
+                val earlier = failedAttempts.orEmpty()
+                val last = selectedInstance ?: return earlier.toList()
+                val started = lastAttemptNanos.takeIf { it != 0L } ?: startNanos
+                val ended = if (endNanos == 0L) System.nanoTime() else endNanos
+                return earlier + Attempt(last, response?.status, exception, Duration.ofNanos(ended - started))
+            }
+
+        private var lastAttemptNanos: Long = 0
+
+        /** Records the attempt on [selectedInstance] as failed (with [status] or [failure]) before another one starts. */
+        internal fun attemptFailed(
+            status: Int?,
+            failure: Throwable?,
+            nowNanos: Long,
+        ) {
+            val started = lastAttemptNanos.takeIf { it != 0L } ?: startNanos
+            val list = failedAttempts ?: ArrayList<Attempt>(2).also { failedAttempts = it }
+            list += Attempt(selectedInstance!!, status, failure, Duration.ofNanos(nowNanos - started))
+            lastAttemptNanos = nowNanos
+            response = null
+        }
+
+        /** The instances tried so far, the current one included. */
+        internal fun triedInstances(): List<ServiceInstance> = failedAttempts.orEmpty().map { it.instance }
+
         /** An instance chosen before the call (a proxy that picked its channel by it); used while it stays eligible. */
         internal var pinnedInstance: ServiceInstance? = null
         private var responseNanos: Long = 0

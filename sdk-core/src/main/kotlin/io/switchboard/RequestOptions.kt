@@ -21,6 +21,12 @@ public class RequestOptions private constructor(
     public val body: RequestBody? = builder.body
     public val timeout: Duration? = builder.timeout
 
+    /** Whether the call may be repeated safely; null to go by its HTTP method (GET, HEAD, OPTIONS, PUT, DELETE are). */
+    public val idempotent: Boolean? = builder.idempotent
+
+    /** This call's retry policy, replacing its service's and the manager's; null for theirs. */
+    public val retry: RetryPolicy? = builder.retry
+
     /** A builder that starts from these options. */
     public fun newBuilder(): Builder = Builder(this)
 
@@ -35,6 +41,8 @@ public class RequestOptions private constructor(
         internal val query: MutableMap<String, MutableList<String>> = LinkedHashMap()
         internal var body: RequestBody? = from?.body
         internal var timeout: Duration? = from?.timeout
+        internal var idempotent: Boolean? = from?.idempotent
+        internal var retry: RetryPolicy? = from?.retry
 
         init {
             from?.queryParameters?.forEach { (k, v) -> query[k] = v.toMutableList() }
@@ -102,6 +110,15 @@ public class RequestOptions private constructor(
         /** A timeout for the whole call, for Kotlin callers. */
         @JvmSynthetic
         public fun timeout(timeout: kotlin.time.Duration): Builder = timeout(timeout.toJavaDuration())
+
+        /**
+         * Marks the call as safe to repeat (a POST that creates nothing twice, say), so it is retried like a
+         * GET; or, with false, never retried once it may have reached the application.
+         */
+        public fun idempotent(idempotent: Boolean): Builder = apply { this.idempotent = idempotent }
+
+        /** The retry policy of this call. */
+        public fun retry(policy: RetryPolicy): Builder = apply { retry = policy }
 
         /** The options. */
         public fun build(): RequestOptions = RequestOptions(this)

@@ -8,6 +8,7 @@ import io.switchboard.internal.call.FailureTranslator
 import io.switchboard.internal.call.InstanceSelector
 import io.switchboard.internal.call.RequestWriter
 import io.switchboard.internal.call.ResponseDecoder
+import io.switchboard.internal.call.Retries
 import io.switchboard.internal.call.TimeoutPolicy
 import io.switchboard.internal.createHttpClient
 import io.switchboard.service.Channel
@@ -90,7 +91,16 @@ public class ServiceManager internal constructor(
     private val selector = InstanceSelector(discovery, { serviceSettings[it]?.loadBalancer ?: defaultBalancer })
     private val decoder = ResponseDecoder(codec)
     private val pipeline =
-        CallPipeline(client, selector, RequestWriter(codec, timeouts), FailureTranslator(timeouts), timeouts, chain, connectionPoolSize)
+        CallPipeline(
+            client,
+            selector,
+            RequestWriter(codec, timeouts),
+            FailureTranslator(timeouts),
+            timeouts,
+            Retries(builder.retry, serviceSettings, selector),
+            chain,
+            connectionPoolSize,
+        )
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard"))
     private val proxies =
         ServiceProxies(this, codec, builder.defaultChannel, builder.localServices, builder.eagerValidation, scope)

@@ -41,6 +41,10 @@ public class ServiceManagerBuilder internal constructor() {
     internal var selfRegistry: ServiceRegistry? = null
     internal var selfInstance: ServiceInstance? = null
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
+    internal var retry: RetryPolicy = RetryPolicy.DEFAULT
+
+    /** When failed attempts are tried again on another instance; [RetryPolicy.DEFAULT] (3 attempts, budgeted) by default. */
+    public fun retry(policy: RetryPolicy): ServiceManagerBuilder = apply { retry = policy }
 
     /**
      * Where instances are looked up; the manager's own embedded registry when not set. The manager does

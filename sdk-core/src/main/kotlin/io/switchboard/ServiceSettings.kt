@@ -14,6 +14,7 @@ import kotlin.time.toJavaDuration
  * @property connectTimeout how long establishing a connection to the service may take.
  * @property readTimeout how long a connection to the service may stay silent.
  * @property requestTimeout how long a whole call to the service may take.
+ * @property retry when the service's failed attempts are tried again elsewhere.
  */
 public class ServiceSettings private constructor(
     builder: Builder,
@@ -22,6 +23,7 @@ public class ServiceSettings private constructor(
     public val connectTimeout: Duration? = builder.connectTimeout
     public val readTimeout: Duration? = builder.readTimeout
     public val requestTimeout: Duration? = builder.requestTimeout
+    public val retry: RetryPolicy? = builder.retry
 
     /** A builder starting from these settings. */
     public fun newBuilder(): Builder = Builder(this)
@@ -37,6 +39,10 @@ public class ServiceSettings private constructor(
         internal var connectTimeout: Duration? = from?.connectTimeout
         internal var readTimeout: Duration? = from?.readTimeout
         internal var requestTimeout: Duration? = from?.requestTimeout
+        internal var retry: RetryPolicy? = from?.retry
+
+        /** The retry policy of this service. */
+        public fun retry(policy: RetryPolicy): Builder = apply { retry = policy }
 
         /** The strategy, by name: one of [LoadBalancers.names]. */
         public fun loadBalancer(name: String): Builder = apply { loadBalancer = LoadBalancers.factory(name) }

@@ -2,6 +2,7 @@ package io.switchboard.config
 
 import io.switchboard.ConfigurationException
 import io.switchboard.HttpEngine
+import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.balancer.LoadBalancers
 import io.switchboard.internal.levenshtein
@@ -23,8 +24,10 @@ internal object ConfigBinder {
             "engine",
             "interceptors",
             "services",
+            "retry",
         )
-    private val serviceKeys = listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances")
+    private val serviceKeys = listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry")
+    private val retryKeys = listOf("max-attempts", "retryable-statuses", "budget-ratio", "budget-min-per-second")
     private val instanceKeys = listOf("host", "port", "weight", "secure", "healthy", "cluster", "instance-id", "metadata")
     private val interceptorKeys = listOf("logging", "auth", "metrics")
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
@@ -78,6 +81,7 @@ internal object ConfigBinder {
             engine = section.choice("engine", engines) ?: defaults.engine,
             interceptors = section.section("interceptors", interceptorKeys)?.let(::interceptors) ?: defaults.interceptors,
             services = section.namedSections("services", serviceKeys, ::service),
+            retry = section.section("retry", retryKeys)?.let(::retry),
         )
     }
 
@@ -112,7 +116,23 @@ internal object ConfigBinder {
             readTimeout = section.duration("read-timeout"),
             requestTimeout = section.duration("request-timeout"),
             instances = section.sectionList("instances", instanceKeys) { instance(name, it) },
+            retry = section.section("retry", retryKeys)?.let(::retry),
         )
+
+    /** A `retry` section: what it leaves out keeps [RetryPolicy.DEFAULT]'s value. */
+    private fun retry(section: ConfigSection): RetryPolicy {
+        val builder = RetryPolicy.builder()
+        section.int("max-attempts", 1..10)?.let(builder::maxAttempts)
+        section.intList("retryable-statuses", 300..599)?.let { builder.retryableStatuses(*it.toIntArray()) }
+        val ratio = section.double("budget-ratio", 0.0)
+        val floor = section.int("budget-min-per-second", 0..100_000)
+        if (ratio != null ||
+            floor != null
+        ) {
+            builder.budget(ratio ?: RetryPolicy.DEFAULT.budgetRatio, floor ?: RetryPolicy.DEFAULT.minRetriesPerSecond)
+        }
+        return builder.build()
+    }
 
     private fun instance(
         serviceName: String,

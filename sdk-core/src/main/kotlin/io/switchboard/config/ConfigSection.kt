@@ -186,6 +186,36 @@ public class ConfigSection internal constructor(
         }
     }
 
+    /** Whole numbers in [range], as a YAML list (`[502, 503]`) or comma-separated text (`502, 503`). */
+    public fun intList(
+        key: String,
+        range: IntRange,
+    ): List<Int>? {
+        val expected = "whole numbers from ${range.first} to ${range.last}, as a list or comma-separated"
+        val items: List<ConfigNode.Scalar> =
+            when (val value = raw(key)) {
+                null -> {
+                    return null
+                }
+
+                is ConfigNode.Scalar -> {
+                    value.value.split(',').map { ConfigNode.Scalar(it.trim(), value.origin) }
+                }
+
+                is ConfigNode.ListNode -> {
+                    value.items.map {
+                        it as? ConfigNode.Scalar
+                            ?: throw ConfigurationException("${it.origin}: ${join(path, key)}: a ${kind(it)} (expected: $expected)")
+                    }
+                }
+
+                else -> {
+                    throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: $expected)")
+                }
+            }
+        return items.map { item -> item.value.toIntOrNull()?.takeIf { it in range } ?: fail(key, item, expected) }
+    }
+
     /** A map of text values. */
     public fun stringMap(key: String): Map<String, String> {
         val value = raw(key) ?: return emptyMap()

@@ -2,6 +2,7 @@ package io.switchboard.config
 
 import io.switchboard.ConfigurationException
 import io.switchboard.HttpEngine
+import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceManagerBuilder
@@ -73,6 +74,7 @@ public class SwitchboardConfig internal constructor(
             .connectionPoolSize(caller.connectionPoolSize)
             .engine(caller.engine)
         caller.requestTimeout?.let(builder::requestTimeout)
+        caller.retry?.let(builder::retry)
         caller.interceptors.logging?.let { builder.addInterceptor(LoggingInterceptor(it.logRequest, it.logResponse, it.level)) }
         caller.interceptors.auth?.let { builder.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
         if (caller.interceptors.metrics) builder.addInterceptor(MetricsInterceptor())
@@ -82,6 +84,7 @@ public class SwitchboardConfig internal constructor(
             service.connectionTimeout?.let(settings::connectTimeout)
             service.readTimeout?.let(settings::readTimeout)
             service.requestTimeout?.let(settings::requestTimeout)
+            service.retry?.let(settings::retry)
             builder.service(name, settings.build())
             if (service.instances.isNotEmpty()) builder.staticInstances(name, service.instances)
         }
@@ -118,6 +121,7 @@ public class SwitchboardConfig internal constructor(
  * @property engine `engine`: `okhttp` or `cio`.
  * @property interceptors `interceptors`: which built-in interceptors are on.
  * @property services `services`: per-service settings and static instances.
+ * @property retry `retry`: when failed attempts are tried again elsewhere; null for [RetryPolicy.DEFAULT].
  */
 public class ServiceCallerConfig
     internal constructor(
@@ -130,6 +134,7 @@ public class ServiceCallerConfig
         public val engine: HttpEngine = HttpEngine.OKHTTP,
         public val interceptors: InterceptorsConfig = InterceptorsConfig(),
         public val services: Map<String, ServiceConfig> = emptyMap(),
+        public val retry: RetryPolicy? = null,
     ) {
         override fun toString(): String =
             "ServiceCallerConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +
@@ -193,6 +198,7 @@ public class AuthConfig
  * @property readTimeout the service's read timeout, or null.
  * @property requestTimeout the service's request timeout, or null.
  * @property instances static instances for the embedded registry.
+ * @property retry the service's retry policy, or null for the manager's.
  */
 public class ServiceConfig
     internal constructor(
@@ -201,6 +207,7 @@ public class ServiceConfig
         public val readTimeout: Duration? = null,
         public val requestTimeout: Duration? = null,
         public val instances: List<ServiceInstance> = emptyList(),
+        public val retry: RetryPolicy? = null,
     ) {
         override fun toString(): String =
             "ServiceConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +

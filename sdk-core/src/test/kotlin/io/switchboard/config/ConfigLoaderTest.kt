@@ -153,6 +153,31 @@ class ConfigLoaderTest :
             interceptors.metrics shouldBe true
         }
 
+        test("retry policies per manager and per service, with bad values named") {
+            val config =
+                loader().parse(
+                    """
+                    service-caller:
+                      retry: { max-attempts: 2, retryable-statuses: [503], budget-ratio: 0.1 }
+                      services:
+                        orders:
+                          retry: { max-attempts: 1 }
+                    """.trimIndent(),
+                )
+            val retry = config.serviceCaller.retry!!
+            retry.maxAttempts shouldBe 2
+            retry.retryableStatuses shouldBe setOf(503)
+            retry.budgetRatio shouldBe 0.1
+            retry.minRetriesPerSecond shouldBe 10
+            config.serviceCaller.services
+                .getValue("orders")
+                .retry!!
+                .maxAttempts shouldBe 1
+            failure("application.yaml" to "service-caller:\n  retry:\n    retryable-statuses: 503, 200") shouldContain
+                "application.yaml:3:25: service-caller.retry.retryable-statuses: '200' (expected: whole numbers from 300 to 599"
+            failure("application.yaml" to "service-caller:\n  retry:\n    max-atempts: 2") shouldContain "did you mean 'max-attempts'?"
+        }
+
         test("an unknown strategy names the file, line, key, value and the valid names") {
             failure("application.yaml" to "service-caller:\n  lb-type: fastest") shouldContain
                 "application.yaml:2:12: service-caller.lb-type: 'fastest' (expected: one of round_robin, random, weight_round_robin, weight_random)"

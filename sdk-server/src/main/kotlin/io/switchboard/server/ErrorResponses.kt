@@ -4,6 +4,7 @@ import io.ktor.http.ContentType
 import io.ktor.http.HttpStatusCode
 import io.ktor.server.application.ApplicationCall
 import io.ktor.server.response.respondText
+import io.switchboard.RetryPolicy
 import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
 
@@ -47,7 +48,9 @@ internal class ErrorResponses(
             "content type '${call.request.headers["Content-Type"]}' is not supported (expected: $SUPPORTED_TYPES)",
         )
 
-    /** Answers 503: the server is draining before it stops. */
-    suspend fun shuttingDown(call: ApplicationCall) =
+    /** Answers 503: the server is draining before it stops; the call was not run, so a caller may send it anywhere else. */
+    suspend fun shuttingDown(call: ApplicationCall) {
+        call.response.headers.append(RetryPolicy.NOT_PROCESSED_HEADER, "true")
         call.error(HttpStatusCode.ServiceUnavailable, "ShuttingDown", "this server is shutting down; call another instance")
+    }
 }

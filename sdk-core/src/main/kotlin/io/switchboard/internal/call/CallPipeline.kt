@@ -7,6 +7,7 @@ import io.switchboard.InvalidRequestException
 import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.ResponseInfo
+import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.internal.InterceptorChain
 import kotlinx.coroutines.NonCancellable
@@ -27,6 +28,7 @@ internal class CallPipeline(
     private val writer: RequestWriter,
     private val failures: FailureTranslator,
     private val timeouts: TimeoutPolicy,
+    private val retries: Retries,
     private val interceptors: InterceptorChain,
     connectionPoolSize: Int,
 ) {
@@ -53,22 +55,7 @@ internal class CallPipeline(
             validate(context.serviceName, context.path)
             // the whole call's budget, counted from its start: interceptors' waits (pool, rate limit) spend it too
             deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context))
-            val instance = selector.choose(context)
-            context.selectedInstance = instance
-            context.protocol = instance.scheme
-            val url = writer.url(instance, context)
-            context.resolvedUrl = url
-            acquireConnection(context, deadline)
-            val result =
-                try {
-                    client.prepareRequest { writer.write(this, context, url, deadline) }.execute { response ->
-                        context.markResponse()
-                        context.response = ResponseInfo(response.status.value, headersOf(response))
-                        handle(response, context)
-                    }
-                } finally {
-                    connections.release()
-                }
+            val result = attempts(context, deadline, handle)
             context.result = result
             context.markEnd()
             for (interceptor in chain) interceptor.afterResponse(context)
@@ -87,6 +74,65 @@ internal class CallPipeline(
                 }
             }
             throw failure
+        }
+    }
+
+    /**
+     * The attempt loop: an instance (never one already tried while others remain), the exchange, and on
+     * a failure or a retryable status another attempt when [Retries] says it is safe. Once the caller's
+     * [handle] has the response, the call is never repeated.
+     */
+    private suspend fun <R> attempts(
+        context: RequestContext,
+        deadline: Deadline,
+        handle: suspend (HttpResponse, RequestContext) -> R,
+    ): R {
+        val policy = retries.policyFor(context)
+        var attempt = 1
+        while (true) {
+            val instance = selector.choose(context, if (attempt == 1) null else context.triedInstances())
+            context.selectedInstance = instance
+            context.protocol = instance.scheme
+            val url = writer.url(instance, context)
+            context.resolvedUrl = url
+            var handed = false
+            try {
+                acquireConnection(context, deadline)
+                val outcome =
+                    try {
+                        client.prepareRequest { writer.write(this, context, url, deadline) }.execute { response ->
+                            context.markResponse()
+                            val info = ResponseInfo(response.status.value, headersOf(response))
+                            context.response = info
+                            val notProcessed = info.status == 503 && info.header(RetryPolicy.NOT_PROCESSED_HEADER) == "true"
+                            if (retries.afterStatus(context, policy, attempt, info.status, notProcessed, deadline)) {
+                                RETRY
+                            } else {
+                                handed = true
+                                handle(response, context)
+                            }
+                        }
+                    } finally {
+                        connections.release()
+                    }
+                if (outcome !== RETRY) {
+                    @Suppress("UNCHECKED_CAST")
+                    return outcome as R
+                }
+                context.attemptFailed(context.response?.status, null, System.nanoTime())
+            } catch (e: Throwable) {
+                if (handed || !retries.afterFailure(context, policy, attempt, e, deadline)) throw e
+                log.debug(
+                    "Attempt {} of {} {} on {} failed, trying another instance: {}",
+                    attempt,
+                    context.method,
+                    context.serviceName,
+                    instance.address,
+                    e.toString(),
+                )
+                context.attemptFailed(null, failures.translate(e, context, deadline), System.nanoTime())
+            }
+            attempt++
         }
     }
 
@@ -115,6 +161,8 @@ internal class CallPipeline(
     }
 
     private companion object {
+        /** What an attempt yields when its status is retried instead of handed over. */
+        private val RETRY = Any()
         private val log = LoggerFactory.getLogger(CallPipeline::class.java)
     }
 }

@@ -27,14 +27,26 @@ internal class InstanceSelector(
     @Volatile
     private var lastSweep = System.nanoTime()
 
-    suspend fun choose(context: RequestContext): ServiceInstance {
+    /**
+     * The instance for the next attempt of [context]'s call: never one of [tried] while others remain.
+     * The first attempt ([tried] null) counts towards the service's retry budget.
+     */
+    suspend fun choose(
+        context: RequestContext,
+        tried: List<ServiceInstance>? = null,
+    ): ServiceInstance {
         val serviceName = context.serviceName
         val all = discovery.instances(serviceName)
         val state = services[serviceName] ?: newState(serviceName, all)
+        if (tried == null) state.budget.recordCall()
         // a shared field, written only when stale enough to matter for the idle sweep
         if (context.startNanos - state.lastUsed > idleNanos / 16) state.lastUsed = context.startNanos
         val candidates = state.eligibleOf(all)
         if (candidates.isEmpty()) throw noInstance(serviceName, all)
+        if (tried != null) {
+            val fresh = candidates.filterNot { it in tried }
+            if (fresh.isNotEmpty()) return state.balancer.choose(fresh, context)
+        }
         val pinned = context.pinnedInstance
         if (pinned != null && candidates.contains(pinned)) return pinned
         return state.balancer.choose(candidates, context)
@@ -75,10 +87,27 @@ internal class InstanceSelector(
         return NoInstanceAvailableException(serviceName, all, message)
     }
 
-    /** One service's balancer and the eligible view of its last instance list (one stable list object per registry version). */
+    /** Whether [context]'s service has an eligible instance its call has not tried yet (the current one counts as tried). */
+    suspend fun hasUntried(context: RequestContext): Boolean {
+        val state = services[context.serviceName] ?: return false
+        val tried = context.triedInstances()
+        val current = context.selectedInstance
+        return state.eligibleOf(discovery.instances(context.serviceName)).any { it != current && it !in tried }
+    }
+
+    /** Takes a retry from [serviceName]'s budget, if it has one. */
+    fun tryRetry(
+        serviceName: String,
+        ratio: Double,
+        minPerSecond: Int,
+    ): Boolean = services[serviceName]?.budget?.tryRetry(ratio, minPerSecond) ?: false
+
+    /** One service's balancer, retry budget and the eligible view of its last instance list (one stable list object per registry version). */
     private class ServiceState(
         val balancer: LoadBalancer,
     ) {
+        val budget = RetryBudget()
+
         @Volatile
         var lastUsed: Long = System.nanoTime()
 

@@ -1,0 +1,99 @@
+package io.switchboard
+
+/**
+ * When a failed attempt of a call is tried again on another instance. One call makes at most
+ * [maxAttempts] attempts, never twice on the same instance while others remain, all within the call's
+ * one deadline:
+ *
+ * - any method is retried when the request provably never reached the application: the connection was
+ *   refused or could not be made, or the server answered 503 and said it did not run the call (a
+ *   draining `ServiceServer` does);
+ * - idempotent calls (GET, HEAD, OPTIONS, PUT, DELETE, or any call marked `idempotent(true)`) are also
+ *   retried when the connection broke or a timeout fired, and on the [retryableStatuses];
+ * - retries of a service stay within its retry budget: at most [budgetRatio] of its calls plus
+ *   [minRetriesPerSecond] a second, so retries never multiply an outage.
+ *
+ * The default retries up to 3 attempts on 502, 503 and 504; [NONE] turns retries off.
+ */
+public class RetryPolicy private constructor(
+    builder: Builder,
+) {
+    /** How many attempts a call makes at most, the first included. */
+    public val maxAttempts: Int = builder.maxAttempts
+
+    /** The statuses after which an idempotent call is retried. */
+    public val retryableStatuses: Set<Int> = builder.retryableStatuses.toSet()
+
+    /** The share of a service's calls that may be retries (the budget's ratio). */
+    public val budgetRatio: Double = builder.budgetRatio
+
+    /** Retries a service may make each second whatever its traffic (the budget's floor). */
+    public val minRetriesPerSecond: Int = builder.minRetriesPerSecond
+
+    /** A builder starting from this policy. */
+    public fun newBuilder(): Builder = Builder(this)
+
+    override fun toString(): String =
+        "RetryPolicy(maxAttempts=$maxAttempts, retryableStatuses=$retryableStatuses, budget=$budgetRatio + $minRetriesPerSecond/s)"
+
+    /** Builds a [RetryPolicy]. */
+    public class Builder internal constructor(
+        from: RetryPolicy?,
+    ) {
+        internal var maxAttempts: Int = from?.maxAttempts ?: 3
+        internal var retryableStatuses: Set<Int> = from?.retryableStatuses ?: setOf(502, 503, 504)
+        internal var budgetRatio: Double = from?.budgetRatio ?: 0.2
+        internal var minRetriesPerSecond: Int = from?.minRetriesPerSecond ?: 10
+
+        /** At most [attempts] attempts per call, the first included; 1 turns retries off. */
+        public fun maxAttempts(attempts: Int): Builder =
+            apply {
+                if (attempts < 1) throw ConfigurationException("maxAttempts: $attempts (expected: >= 1)")
+                maxAttempts = attempts
+            }
+
+        /** The statuses after which an idempotent call is retried; 502, 503 and 504 by default. */
+        public fun retryableStatuses(vararg statuses: Int): Builder =
+            apply {
+                statuses.forEach { if (it !in 300..599) throw ConfigurationException("retryableStatuses: $it (expected: 300..599)") }
+                retryableStatuses = statuses.toSet()
+            }
+
+        /** The retry budget: retries ≤ [ratio] of the calls plus [minPerSecond] a second; 0.2 and 10 by default. */
+        public fun budget(
+            ratio: Double,
+            minPerSecond: Int,
+        ): Builder =
+            apply {
+                if (!(ratio >= 0.0 && ratio.isFinite())) {
+                    throw ConfigurationException(
+                        "budget ratio: $ratio (expected: a finite number >= 0)",
+                    )
+                }
+                if (minPerSecond < 0) throw ConfigurationException("budget minPerSecond: $minPerSecond (expected: >= 0)")
+                budgetRatio = ratio
+                minRetriesPerSecond = minPerSecond
+            }
+
+        /** The policy. */
+        public fun build(): RetryPolicy = RetryPolicy(this)
+    }
+
+    /** Policies. */
+    public companion object {
+        /** Up to 3 attempts, on 502, 503 and 504, within a budget of 20% of calls plus 10 a second. */
+        @JvmField
+        public val DEFAULT: RetryPolicy = Builder(null).build()
+
+        /** One attempt: no retries. */
+        @JvmField
+        public val NONE: RetryPolicy = Builder(null).maxAttempts(1).build()
+
+        /** A builder starting from [DEFAULT]. */
+        @JvmStatic
+        public fun builder(): Builder = Builder(null)
+
+        /** The header a server sets on a 503 to say it did not run the call, so any method may be retried elsewhere. */
+        public const val NOT_PROCESSED_HEADER: String = "Switchboard-Not-Processed"
+    }
+}

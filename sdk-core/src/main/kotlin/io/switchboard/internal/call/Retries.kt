@@ -1,0 +1,87 @@
+package io.switchboard.internal.call
+
+import io.ktor.client.network.sockets.ConnectTimeoutException
+import io.ktor.client.plugins.HttpRequestTimeoutException
+import io.switchboard.RequestContext
+import io.switchboard.RetryPolicy
+import io.switchboard.ServiceSettings
+import io.switchboard.SwitchboardException
+import java.io.IOException
+import java.net.ConnectException
+import java.net.NoRouteToHostException
+import kotlin.coroutines.cancellation.CancellationException
+
+/**
+ * Whether a failed attempt is tried again on another instance: the call's, else its service's, else the
+ * manager's [RetryPolicy], the safety of repeating the call, what remains of the deadline and the
+ * service's retry budget.
+ */
+internal class Retries(
+    private val policy: RetryPolicy,
+    private val services: Map<String, ServiceSettings>,
+    private val selector: InstanceSelector,
+) {
+    fun policyFor(context: RequestContext): RetryPolicy = context.options.retry ?: services[context.serviceName]?.retry ?: policy
+
+    /** After an attempt answered [status] (with [notProcessed] when the server said it did not run the call). */
+    suspend fun afterStatus(
+        context: RequestContext,
+        policy: RetryPolicy,
+        attempt: Int,
+        status: Int,
+        notProcessed: Boolean,
+        deadline: Deadline,
+    ): Boolean {
+        if (status < 300 || (!notProcessed && status !in policy.retryableStatuses)) return false // a success is never retried
+        if (!notProcessed && !isIdempotent(context)) return false
+        return mayRetry(context, policy, attempt, deadline)
+    }
+
+    /** After an attempt failed with [failure] before any answer was handed over. */
+    suspend fun afterFailure(
+        context: RequestContext,
+        policy: RetryPolicy,
+        attempt: Int,
+        failure: Throwable,
+        deadline: Deadline,
+    ): Boolean {
+        val safe =
+            when {
+                failure is CancellationException || failure is SwitchboardException -> false
+
+                failure is HttpRequestTimeoutException -> false
+
+                // the whole call's deadline: nothing left to retry with
+                neverSent(failure) -> true
+
+                failure is IOException -> isIdempotent(context)
+
+                // reset, broken pipe, read timeout: it may have run
+                else -> false
+            }
+        return safe && mayRetry(context, policy, attempt, deadline)
+    }
+
+    private suspend fun mayRetry(
+        context: RequestContext,
+        policy: RetryPolicy,
+        attempt: Int,
+        deadline: Deadline,
+    ): Boolean =
+        attempt < policy.maxAttempts &&
+            (!deadline.isBounded || deadline.remainingNanos() > 0) &&
+            selector.hasUntried(context) &&
+            selector.tryRetry(context.serviceName, policy.budgetRatio, policy.minRetriesPerSecond)
+
+    private fun isIdempotent(context: RequestContext): Boolean = context.options.idempotent ?: (context.method in IDEMPOTENT)
+
+    private fun neverSent(failure: Throwable): Boolean =
+        failure is ConnectException ||
+            failure is NoRouteToHostException ||
+            failure is ConnectTimeoutException ||
+            failure.cause is ConnectException
+
+    private companion object {
+        private val IDEMPOTENT = setOf("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
+    }
+}
