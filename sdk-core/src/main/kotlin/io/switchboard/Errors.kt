@@ -57,6 +57,9 @@ public enum class TimeoutKind(
 
     /** The whole call, from sending to the last byte, took too long (`requestTimeout` or the per-call timeout). */
     REQUEST("requestTimeout"),
+
+    /** One attempt took longer than its share (`RetryPolicy.attemptTimeout`); an idempotent call goes on elsewhere. */
+    ATTEMPT("attemptTimeout"),
 }
 
 /**

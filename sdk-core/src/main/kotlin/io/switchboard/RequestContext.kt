@@ -91,6 +91,9 @@ public class RequestContext
 
         private var lastAttemptNanos: Long = 0
 
+        /** The current attempt's own timeout when it is shorter than what remains of the call; null otherwise. */
+        internal var attemptTimeout: Duration? = null
+
         /** Records the attempt on [selectedInstance] as failed (with [status] or [failure]) before another one starts. */
         internal fun attemptFailed(
             status: Int?,

@@ -24,6 +24,9 @@ public class RetryPolicy private constructor(
     /** The statuses after which an idempotent call is retried. */
     public val retryableStatuses: Set<Int> = builder.retryableStatuses.toSet()
 
+    /** How long one attempt may take before an idempotent call goes on to another instance; null for all that remains of the call. */
+    public val attemptTimeout: java.time.Duration? = builder.attemptTimeout
+
     /** The share of a service's calls that may be retries (the budget's ratio). */
     public val budgetRatio: Double = builder.budgetRatio
 
@@ -34,7 +37,8 @@ public class RetryPolicy private constructor(
     public fun newBuilder(): Builder = Builder(this)
 
     override fun toString(): String =
-        "RetryPolicy(maxAttempts=$maxAttempts, retryableStatuses=$retryableStatuses, budget=$budgetRatio + $minRetriesPerSecond/s)"
+        "RetryPolicy(maxAttempts=$maxAttempts, retryableStatuses=$retryableStatuses, attemptTimeout=$attemptTimeout, " +
+            "budget=$budgetRatio + $minRetriesPerSecond/s)"
 
     /** Builds a [RetryPolicy]. */
     public class Builder internal constructor(
@@ -43,6 +47,19 @@ public class RetryPolicy private constructor(
         internal var maxAttempts: Int = from?.maxAttempts ?: 3
         internal var retryableStatuses: Set<Int> = from?.retryableStatuses ?: setOf(502, 503, 504)
         internal var budgetRatio: Double = from?.budgetRatio ?: 0.2
+        internal var attemptTimeout: java.time.Duration? = from?.attemptTimeout
+
+        /**
+         * How long one attempt may take; when it passes, an idempotent call goes on to another instance (a
+         * hung instance then costs that much, not the whole call). Unset by default: an attempt may take all
+         * that remains of the call's deadline.
+         */
+        public fun attemptTimeout(timeout: java.time.Duration): Builder =
+            apply {
+                if (timeout.isNegative || timeout.isZero) throw ConfigurationException("attemptTimeout: $timeout (expected: > 0)")
+                attemptTimeout = timeout
+            }
+
         internal var minRetriesPerSecond: Int = from?.minRetriesPerSecond ?: 10
 
         /** At most [attempts] attempts per call, the first included; 1 turns retries off. */

@@ -27,7 +27,7 @@ internal object ConfigBinder {
             "retry",
         )
     private val serviceKeys = listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry")
-    private val retryKeys = listOf("max-attempts", "retryable-statuses", "budget-ratio", "budget-min-per-second")
+    private val retryKeys = listOf("max-attempts", "retryable-statuses", "attempt-timeout", "budget-ratio", "budget-min-per-second")
     private val instanceKeys = listOf("host", "port", "weight", "secure", "healthy", "cluster", "instance-id", "metadata")
     private val interceptorKeys = listOf("logging", "auth", "metrics")
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
@@ -124,6 +124,7 @@ internal object ConfigBinder {
         val builder = RetryPolicy.builder()
         section.int("max-attempts", 1..10)?.let(builder::maxAttempts)
         section.intList("retryable-statuses", 300..599)?.let { builder.retryableStatuses(*it.toIntArray()) }
+        section.duration("attempt-timeout")?.let(builder::attemptTimeout)
         val ratio = section.double("budget-ratio", 0.0)
         val floor = section.int("budget-min-per-second", 0..100_000)
         if (ratio != null ||

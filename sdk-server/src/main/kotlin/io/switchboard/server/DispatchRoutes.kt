@@ -131,14 +131,8 @@ internal class DispatchRoutes(
                 )
             }
         }
-        val result =
-            try {
-                invokeImplementation(implementation, method, args)
-            } catch (e: Throwable) {
-                if (e is CancellationException) throw e
-                return errors.failed(call, e)
-            }
-        call.respondBytes(format.encodeResult(method, result), ContentType.parse(format.contentType), HttpStatusCode.OK)
+        val result = invokeOrAnswer(call, method, implementation, args) ?: return
+        call.respondBytes(format.encodeResult(method, result.value), ContentType.parse(format.contentType), HttpStatusCode.OK)
     }
 
     private suspend fun rest(
@@ -151,19 +145,33 @@ internal class DispatchRoutes(
         invokeAndRespond(call, method, implementation, args)
     }
 
+    /** The implementation's result, or null after answering its failure (a 500, or a 400 for a null argument). */
+    private suspend fun invokeOrAnswer(
+        call: ApplicationCall,
+        method: MethodDescriptor,
+        implementation: Any,
+        args: Array<Any?>,
+    ): Invoked? =
+        try {
+            Invoked(invokeImplementation(implementation, method, args))
+        } catch (e: Throwable) {
+            if (e is CancellationException) throw e
+            errors.failed(call, e)
+            null
+        }
+
+    /** A result, which may be null. */
+    private class Invoked(
+        val value: Any?,
+    )
+
     private suspend fun invokeAndRespond(
         call: ApplicationCall,
         method: MethodDescriptor,
         implementation: Any,
         args: Array<Any?>,
     ) {
-        val result =
-            try {
-                invokeImplementation(implementation, method, args)
-            } catch (e: Throwable) {
-                if (e is CancellationException) throw e
-                return errors.failed(call, e)
-            }
+        val result = (invokeOrAnswer(call, method, implementation, args) ?: return).value
         val raw = method.resultType.rawClass
         if (raw == Unit::class.java || raw == Void::class.java || raw == Void.TYPE) {
             call.respondBytes(NULL_JSON, ContentType.Application.Json, HttpStatusCode.OK)

@@ -8,6 +8,7 @@ import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.ints.shouldBeLessThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.types.shouldBeInstanceOf
+import io.ktor.http.ContentType
 import io.ktor.http.HttpStatusCode
 import io.ktor.server.response.respondText
 import io.ktor.server.routing.get
@@ -15,9 +16,12 @@ import io.ktor.server.routing.post
 import io.switchboard.HttpStatusException
 import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
+import io.switchboard.RetryPolicy
 import io.switchboard.ServiceCallException
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
+import io.switchboard.ServiceTimeoutException
+import io.switchboard.TimeoutKind
 import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.spi.Interceptor
 import io.switchboard.test.TestHttpServer
@@ -27,6 +31,7 @@ import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.withTimeout
 import java.net.InetAddress
 import java.net.ServerSocket
+import java.time.Duration
 import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration.Companion.minutes
@@ -185,5 +190,32 @@ class FailoverTest :
                 first.attempts.all { it.status == 502 } shouldBe true
             }
             web.forEach(TestHttpServer::close)
+        }
+
+        test("a hung instance costs an idempotent call one attempt timeout, not the call: it goes on elsewhere") {
+            HeldServer("hung").use { hung ->
+                TestHttpServer
+                    .start("fine") {
+                        get("/held") { call.respondText("{\"status\":\"OK\",\"server\":\"fine\"}", ContentType.Application.Json) }
+                    }.use { fine ->
+                        val recorder = AttemptRecorder()
+                        ServiceManager {
+                            staticInstances("svc", hung.server.instance("svc"), fine.instance("svc"))
+                            requestTimeout(10.seconds)
+                            retry(RetryPolicy.builder().attemptTimeout(Duration.ofMillis(300)).build())
+                            addInterceptor(recorder)
+                        }.use { manager ->
+                            repeat(6) { manager.get<Hello>("svc", "/held").server shouldBe "fine" }
+                            val retried = recorder.calls.filter { it.attempts.size == 2 }
+                            retried.size shouldBe 3 // round robin: every other call met the hung instance first
+                            retried.forEach {
+                                val first = it.attempts[0].failure.shouldBeInstanceOf<ServiceTimeoutException>()
+                                first.kind shouldBe TimeoutKind.ATTEMPT
+                                first.timeout shouldBe Duration.ofMillis(300)
+                            }
+                            hung.answeredCount shouldBe 0
+                        }
+                    }
+            }
         }
     })

@@ -100,7 +100,7 @@ internal class CallPipeline(
                 acquireConnection(context, deadline)
                 val outcome =
                     try {
-                        client.prepareRequest { writer.write(this, context, url, deadline) }.execute { response ->
+                        client.prepareRequest { writer.write(this, context, url, deadline, policy.attemptTimeout) }.execute { response ->
                             context.markResponse()
                             val info = ResponseInfo(response.status.value, headersOf(response))
                             context.response = info

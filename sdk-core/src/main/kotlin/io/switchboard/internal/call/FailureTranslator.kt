@@ -32,7 +32,8 @@ internal class FailureTranslator(
             }
 
             is HttpRequestTimeoutException -> {
-                timeout(TimeoutKind.REQUEST, context, deadline, e)
+                // the attempt's own timeout when it was the shorter one, else the whole call's deadline
+                timeout(if (context.attemptTimeout != null) TimeoutKind.ATTEMPT else TimeoutKind.REQUEST, context, deadline, e)
             }
 
             is ConnectTimeoutException -> {

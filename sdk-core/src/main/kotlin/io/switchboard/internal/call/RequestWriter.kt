@@ -44,12 +44,13 @@ internal class RequestWriter(
         return url.toString()
     }
 
-    /** Fills [request] for [context] at [url]; the exchange may take what remains of [deadline]. */
+    /** Fills [request] for [context] at [url]; the exchange may take what remains of [deadline], at most [attemptTimeout]. */
     fun write(
         request: HttpRequestBuilder,
         context: RequestContext,
         url: String,
         deadline: Deadline,
+        attemptTimeout: java.time.Duration?,
     ) {
         request.method = HttpMethod.parse(context.method)
         request.url(url)
@@ -88,11 +89,18 @@ internal class RequestWriter(
             }
         }
         val own = timeouts.transportOverrides(context.serviceName)
-        if (own != null || deadline.isBounded) {
+        val remaining = deadline.remainingMillis()
+        val attemptBound = attemptTimeout != null && attemptTimeout.toMillis() < remaining
+        context.attemptTimeout = if (attemptBound) attemptTimeout else null
+        if (own != null || deadline.isBounded || attemptBound) {
             request.timeout {
                 own?.connectTimeout?.let { connectTimeoutMillis = it.toMillis() }
                 own?.readTimeout?.let { socketTimeoutMillis = it.toMillis() }
-                if (deadline.isBounded) requestTimeoutMillis = maxOf(1L, deadline.remainingMillis())
+                if (attemptBound) {
+                    requestTimeoutMillis = attemptTimeout!!.toMillis()
+                } else if (deadline.isBounded) {
+                    requestTimeoutMillis = maxOf(1L, remaining)
+                }
             }
         }
     }

@@ -49,9 +49,9 @@ internal class Retries(
             when {
                 failure is CancellationException || failure is SwitchboardException -> false
 
-                failure is HttpRequestTimeoutException -> false
+                // the attempt's own timeout is like a read timeout; the whole call's deadline leaves nothing to retry with
+                failure is HttpRequestTimeoutException -> context.attemptTimeout != null && isIdempotent(context)
 
-                // the whole call's deadline: nothing left to retry with
                 neverSent(failure) -> true
 
                 failure is IOException -> isIdempotent(context)

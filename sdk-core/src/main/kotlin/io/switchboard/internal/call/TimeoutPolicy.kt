@@ -41,5 +41,6 @@ internal class TimeoutPolicy(
             TimeoutKind.CONNECT -> connectTimeout(context.serviceName)
             TimeoutKind.READ -> readTimeout(context.serviceName)
             TimeoutKind.REQUEST -> deadline.timeout ?: requestTimeout(context)
+            TimeoutKind.ATTEMPT -> context.attemptTimeout
         }
 }
