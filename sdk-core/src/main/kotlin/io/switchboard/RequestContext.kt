@@ -105,6 +105,8 @@ public class RequestContext
             list += Attempt(selectedInstance!!, status, failure, Duration.ofNanos(nowNanos - started))
             lastAttemptNanos = nowNanos
             response = null
+            responseNanos = 0
+            attemptTimeout = null
         }
 
         /** The instances tried so far, the current one included. */

@@ -176,7 +176,7 @@ public class ServiceManager internal constructor(
     internal suspend fun chooseInstanceOrNull(serviceName: String): ServiceInstance? {
         ensureOpen()
         return try {
-            selector.choose(RequestContext("POST", serviceName, "/"))
+            selector.choose(RequestContext("POST", serviceName, "/"), countCall = false)
         } catch (_: NoInstanceAvailableException) {
             null
         }

@@ -317,10 +317,19 @@ private fun mapFailure(
     data: HttpRequestData,
     whileConnecting: Boolean,
 ): Throwable =
-    if (e is java.net.SocketTimeoutException) {
-        if (whileConnecting) ConnectTimeoutException(data, e) else SocketTimeoutException(data, e)
-    } else {
-        e
+    when {
+        e is java.net.SocketTimeoutException -> {
+            if (whileConnecting) ConnectTimeoutException(data, e) else SocketTimeoutException(data, e)
+        }
+
+        // OkHttp may resend after a broken connection: a refusal then does not mean the request never left
+        (e is java.net.ConnectException || e.suppressed.isNotEmpty()) && !whileConnecting -> {
+            IOException("the connection failed after the request may have been sent: $e", e)
+        }
+
+        else -> {
+            e
+        }
     }
 
 /** Whether a call got its connection: a timeout before that is a connect timeout, one after it a read timeout. */

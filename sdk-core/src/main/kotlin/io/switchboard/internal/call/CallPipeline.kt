@@ -96,11 +96,13 @@ internal class CallPipeline(
             val url = writer.url(instance, context)
             context.resolvedUrl = url
             var handed = false
+            // an attempt's own timeout only where its failure could go on elsewhere: never for the last possible attempt
+            val attemptTimeout = policy.attemptTimeout?.takeIf { retries.mayGoOn(context, policy, attempt) }
             try {
                 acquireConnection(context, deadline)
                 val outcome =
                     try {
-                        client.prepareRequest { writer.write(this, context, url, deadline, policy.attemptTimeout) }.execute { response ->
+                        client.prepareRequest { writer.write(this, context, url, deadline, attemptTimeout) }.execute { response ->
                             context.markResponse()
                             val info = ResponseInfo(response.status.value, headersOf(response))
                             context.response = info

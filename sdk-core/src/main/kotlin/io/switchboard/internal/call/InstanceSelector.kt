@@ -4,6 +4,7 @@ import io.switchboard.NoInstanceAvailableException
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 import io.switchboard.internal.closestName
+import io.switchboard.service.DispatchProtocol
 import io.switchboard.spi.LoadBalancer
 import io.switchboard.spi.LoadBalancerFactory
 import io.switchboard.spi.ServiceDiscovery
@@ -34,18 +35,26 @@ internal class InstanceSelector(
     suspend fun choose(
         context: RequestContext,
         tried: List<ServiceInstance>? = null,
+        countCall: Boolean = true,
     ): ServiceInstance {
         val serviceName = context.serviceName
         val all = discovery.instances(serviceName)
         val state = services[serviceName] ?: newState(serviceName, all)
-        if (tried == null) state.budget.recordCall()
         // a shared field, written only when stale enough to matter for the idle sweep
         if (context.startNanos - state.lastUsed > idleNanos / 16) state.lastUsed = context.startNanos
         val candidates = state.eligibleOf(all)
         if (candidates.isEmpty()) throw noInstance(serviceName, all)
+        if (tried == null && countCall) state.budget.recordCall()
         if (tried != null) {
-            val fresh = candidates.filterNot { it in tried }
-            if (fresh.isNotEmpty()) return state.balancer.choose(fresh, context)
+            // a retry: a random untried instance, leaving the balancer's rotation to first attempts
+            val fresh = untried(candidates, tried, context)
+            if (fresh.isNotEmpty()) {
+                return fresh[
+                    java.util.concurrent.ThreadLocalRandom
+                        .current()
+                        .nextInt(fresh.size),
+                ]
+            }
         }
         val pinned = context.pinnedInstance
         if (pinned != null && candidates.contains(pinned)) return pinned
@@ -90,9 +99,24 @@ internal class InstanceSelector(
     /** Whether [context]'s service has an eligible instance its call has not tried yet (the current one counts as tried). */
     suspend fun hasUntried(context: RequestContext): Boolean {
         val state = services[context.serviceName] ?: return false
-        val tried = context.triedInstances()
-        val current = context.selectedInstance
-        return state.eligibleOf(discovery.instances(context.serviceName)).any { it != current && it !in tried }
+        val tried = context.triedInstances() + listOfNotNull(context.selectedInstance)
+        return untried(state.eligibleOf(discovery.instances(context.serviceName)), tried, context).isNotEmpty()
+    }
+
+    /**
+     * [candidates] not in [tried] (compared by instance id, so a changed weight does not make one new), and,
+     * for a call pinned to an instance's channel, only instances advertising the same channels.
+     */
+    private fun untried(
+        candidates: List<ServiceInstance>,
+        tried: List<ServiceInstance>,
+        context: RequestContext,
+    ): List<ServiceInstance> {
+        val channels = context.pinnedInstance?.metadata?.get(DispatchProtocol.CHANNELS_METADATA)
+        return candidates.filter { candidate ->
+            tried.none { it.instanceId == candidate.instanceId && it.serviceName == candidate.serviceName } &&
+                (context.pinnedInstance == null || candidate.metadata[DispatchProtocol.CHANNELS_METADATA] == channels)
+        }
     }
 
     /** Takes a retry from [serviceName]'s budget, if it has one. */

@@ -62,6 +62,13 @@ internal class Retries(
         return safe && mayRetry(context, policy, attempt, deadline)
     }
 
+    /** Whether a timed-out attempt of [context]'s call could still go on to another instance (budget not asked). */
+    suspend fun mayGoOn(
+        context: RequestContext,
+        policy: RetryPolicy,
+        attempt: Int,
+    ): Boolean = attempt < policy.maxAttempts && isIdempotent(context) && selector.hasUntried(context)
+
     private suspend fun mayRetry(
         context: RequestContext,
         policy: RetryPolicy,
@@ -69,19 +76,21 @@ internal class Retries(
         deadline: Deadline,
     ): Boolean =
         attempt < policy.maxAttempts &&
-            (!deadline.isBounded || deadline.remainingNanos() > 0) &&
+            (!deadline.isBounded || deadline.remainingNanos() > MIN_REMAINING_NANOS) &&
             selector.hasUntried(context) &&
             selector.tryRetry(context.serviceName, policy.budgetRatio, policy.minRetriesPerSecond)
 
-    private fun isIdempotent(context: RequestContext): Boolean = context.options.idempotent ?: (context.method in IDEMPOTENT)
+    /** Whether [context]'s call may be repeated safely. */
+    fun isIdempotent(context: RequestContext): Boolean = context.options.idempotent ?: (context.method.uppercase() in IDEMPOTENT)
 
     private fun neverSent(failure: Throwable): Boolean =
-        failure is ConnectException ||
-            failure is NoRouteToHostException ||
-            failure is ConnectTimeoutException ||
-            failure.cause is ConnectException
+        (failure is ConnectException || failure is NoRouteToHostException || failure is ConnectTimeoutException) &&
+            failure.suppressed.isEmpty()
 
     private companion object {
+        /** A retry with less time than this left would mostly time out (after maybe running on the server). */
+        private const val MIN_REMAINING_NANOS = 20_000_000L
+
         private val IDEMPOTENT = setOf("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
     }
 }

@@ -225,10 +225,10 @@ public class NacosRegistry
             services[serviceName] ?: synchronized(lockOf(serviceName)) {
                 services[serviceName] ?: ServiceState(serviceName).also { state ->
                     call("list the instances of $serviceName") {
-                        // read once without the client's own subscription, then subscribe with ours (one subscription, no
-                        // "duplicate subscribe" warning); a change in between arrives as the subscription's first push
-                        state.apply(naming.getAllInstances(serviceName, config.group, emptyList(), false), initial = true)
+                        // subscribe with our listener first, then read the list the subscription cached: one subscription (no
+                        // "duplicate subscribe" warning), and no change can slip between the read and the listener
                         naming.subscribe(serviceName, config.group, state.listener)
+                        state.apply(naming.getAllInstances(serviceName, config.group, emptyList(), true), initial = true)
                     }
                     services[serviceName] = state
                 }
