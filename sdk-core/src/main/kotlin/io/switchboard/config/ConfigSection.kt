@@ -74,6 +74,7 @@ public class ConfigSection internal constructor(
     }
 
     /** The whole number at [key], which must lie in [range]. */
+    @JvmName("intInRange") // `int` is a keyword in Java, which calls intValue(key, min, max)
     public fun int(
         key: String,
         range: IntRange,
@@ -185,6 +186,13 @@ public class ConfigSection internal constructor(
             read(ConfigSection(item, "${join(path, key)}[$i]", known))
         }
     }
+
+    /** The whole number at [key], from [min] to [max]: [int] for Java. */
+    public fun intValue(
+        key: String,
+        min: Int,
+        max: Int,
+    ): Int? = int(key, min..max)
 
     /** Whole numbers in [range], as a YAML list (`[502, 503]`) or comma-separated text (`502, 503`). */
     public fun intList(
