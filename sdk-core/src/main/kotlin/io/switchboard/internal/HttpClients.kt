@@ -46,7 +46,8 @@ internal fun createHttpClient(
                     ).connectTimeout(settings.connectTimeout)
                     .readTimeout(settings.readTimeout)
                     .writeTimeout(settings.readTimeout)
-                    .retryOnConnectionFailure(true)
+                    // never resend by itself: the attempt loop decides what may be repeated, and where
+                    .retryOnConnectionFailure(false)
                     .build()
             val engine = OkHttpTransport(okHttp)
             HttpClient(engine) { common(settings) }.also { client ->

@@ -116,7 +116,7 @@ internal class OkHttpTransport(
                         call: Call,
                         e: IOException,
                     ) {
-                        continuation.resumeWithException(mapFailure(e, data, ConnectionPhases.whileConnecting(call)))
+                        continuation.resumeWithException(mapFailure(e, data, ConnectionPhases.of(call)))
                     }
 
                     override fun onResponse(
@@ -130,7 +130,7 @@ internal class OkHttpTransport(
                                 // anything thrown here would end on OkHttp's thread and leave the caller waiting
                                 response.close()
                                 continuation.resumeWithException(
-                                    if (e is IOException) mapFailure(e, data, ConnectionPhases.whileConnecting(call)) else e,
+                                    if (e is IOException) mapFailure(e, data, phase = null) else e,
                                 )
                                 return
                             }
@@ -291,7 +291,7 @@ internal class OkHttpTransport(
                             try {
                                 source.read(buffer)
                             } catch (e: IOException) {
-                                throw mapFailure(e, data, whileConnecting = false)
+                                throw mapFailure(e, data, phase = null)
                             }
                         if (read < 0) break
                         channel.writeFully(buffer, 0, read)
@@ -311,18 +311,27 @@ internal class OkHttpTransport(
 /** OkHttp treats 0 as "no timeout"; Ktor uses Long.MAX_VALUE for that. */
 private fun okHttpMillis(millis: Long): Long = if (millis == Long.MAX_VALUE) 0 else millis
 
-/** A timeout while connecting becomes Ktor's connect timeout, any other one its socket (read) timeout. */
+/**
+ * A timeout while connecting becomes Ktor's connect timeout, any other one its socket (read) timeout. A
+ * [phase] is given for failures before the response arrived; null once it did.
+ */
 private fun mapFailure(
     e: IOException,
     data: HttpRequestData,
-    whileConnecting: Boolean,
-): Throwable =
-    when {
+    phase: CallPhase?,
+): Throwable {
+    val whileConnecting = phase?.connected == false
+    return when {
         e is java.net.SocketTimeoutException -> {
             if (whileConnecting) ConnectTimeoutException(data, e) else SocketTimeoutException(data, e)
         }
 
-        // OkHttp may resend after a broken connection: a refusal then does not mean the request never left
+        // an idle connection from the pool broke before any answer: most often the server had closed it
+        phase != null && phase.connected && !phase.opened && e !is java.net.ConnectException -> {
+            PooledConnectionException("the pooled connection to ${data.url.host}:${data.url.port} broke before an answer: $e", e)
+        }
+
+        // a refusal after the call had a connection does not mean the request never left
         (e is java.net.ConnectException || e.suppressed.isNotEmpty()) && !whileConnecting -> {
             IOException("the connection failed after the request may have been sent: $e", e)
         }
@@ -331,11 +340,16 @@ private fun mapFailure(
             e
         }
     }
+}
 
 /** Whether a call got its connection: a timeout before that is a connect timeout, one after it a read timeout. */
 private class CallPhase {
     @Volatile
     var connected: Boolean = false
+
+    /** Whether the call opened its connection itself (false when it took an idle one from the pool). */
+    @Volatile
+    var opened: Boolean = false
 }
 
 /**
@@ -347,6 +361,14 @@ private object ConnectionPhases :
     EventListener.Factory {
     override fun create(call: Call): EventListener = this
 
+    override fun connectStart(
+        call: Call,
+        inetSocketAddress: java.net.InetSocketAddress,
+        proxy: java.net.Proxy,
+    ) {
+        call.request().tag(CallPhase::class.java)?.opened = true
+    }
+
     override fun connectionAcquired(
         call: Call,
         connection: okhttp3.Connection,
@@ -354,8 +376,8 @@ private object ConnectionPhases :
         call.request().tag(CallPhase::class.java)?.connected = true
     }
 
-    /** Whether [call] failed before it had a connection. */
-    fun whileConnecting(call: Call): Boolean = call.request().tag(CallPhase::class.java)?.connected == false
+    /** The phase of [call]; null for a request made without one. */
+    fun of(call: Call): CallPhase? = call.request().tag(CallPhase::class.java)
 }
 
 private fun Protocol.toKtor(): HttpProtocolVersion =

@@ -6,6 +6,7 @@ import io.switchboard.RequestContext
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceSettings
 import io.switchboard.SwitchboardException
+import io.switchboard.internal.PooledConnectionException
 import java.io.IOException
 import java.net.ConnectException
 import java.net.NoRouteToHostException
@@ -45,6 +46,11 @@ internal class Retries(
         failure: Throwable,
         deadline: Deadline,
     ): Boolean {
+        if (failure is PooledConnectionException && isIdempotent(context) && firstFailureOnInstance(context)) {
+            // the server most likely closed the idle connection: the same instance over a new one is fine
+            return attempt < policy.maxAttempts && withinDeadline(deadline) &&
+                selector.tryRetry(context.serviceName, policy.budgetRatio, policy.minRetriesPerSecond)
+        }
         val safe =
             when {
                 failure is CancellationException || failure is SwitchboardException -> false
@@ -76,9 +82,17 @@ internal class Retries(
         deadline: Deadline,
     ): Boolean =
         attempt < policy.maxAttempts &&
-            (!deadline.isBounded || deadline.remainingNanos() > MIN_REMAINING_NANOS) &&
+            withinDeadline(deadline) &&
             selector.hasUntried(context) &&
             selector.tryRetry(context.serviceName, policy.budgetRatio, policy.minRetriesPerSecond)
+
+    private fun withinDeadline(deadline: Deadline): Boolean = !deadline.isBounded || deadline.remainingNanos() > MIN_REMAINING_NANOS
+
+    /** Whether the current attempt is the call's first on its instance. */
+    private fun firstFailureOnInstance(context: RequestContext): Boolean {
+        val current = context.selectedInstance ?: return false
+        return context.triedInstances().none { it.instanceId == current.instanceId && it.serviceName == current.serviceName }
+    }
 
     /** Whether [context]'s call may be repeated safely. */
     fun isIdempotent(context: RequestContext): Boolean = context.options.idempotent ?: (context.method.uppercase() in IDEMPOTENT)
