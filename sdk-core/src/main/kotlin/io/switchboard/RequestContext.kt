@@ -112,6 +112,12 @@ public class RequestContext
         /** The instances tried so far, the current one included. */
         internal fun triedInstances(): List<ServiceInstance> = failedAttempts.orEmpty().map { it.instance }
 
+        /** The pause before the next attempt, decided with the retry. */
+        internal var retryPauseNanos: Long = 0
+
+        /** Whether the current attempt's response went to the caller's handling (the call can no longer be repeated). */
+        internal var handed: Boolean = false
+
         /** An instance chosen before the call (a proxy that picked its channel by it); used while it stays eligible. */
         internal var pinnedInstance: ServiceInstance? = null
         private var responseNanos: Long = 0

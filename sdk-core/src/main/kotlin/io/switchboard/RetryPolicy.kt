@@ -33,12 +33,18 @@ public class RetryPolicy private constructor(
     /** Retries a service may make each second whatever its traffic (the budget's floor). */
     public val minRetriesPerSecond: Int = builder.minRetriesPerSecond
 
+    /** The pause before the second retry of a call; each later one doubles it, up to [maxBackoff]. The first retry goes at once. */
+    public val initialBackoff: java.time.Duration = builder.initialBackoff
+
+    /** The longest pause between two retries. */
+    public val maxBackoff: java.time.Duration = builder.maxBackoff
+
     /** A builder starting from this policy. */
     public fun newBuilder(): Builder = Builder(this)
 
     override fun toString(): String =
         "RetryPolicy(maxAttempts=$maxAttempts, retryableStatuses=$retryableStatuses, attemptTimeout=$attemptTimeout, " +
-            "budget=$budgetRatio + $minRetriesPerSecond/s)"
+            "budget=$budgetRatio + $minRetriesPerSecond/s, backoff=${initialBackoff.toMillis()}..${maxBackoff.toMillis()} ms)"
 
     /** Builds a [RetryPolicy]. */
     public class Builder internal constructor(
@@ -61,6 +67,24 @@ public class RetryPolicy private constructor(
             }
 
         internal var minRetriesPerSecond: Int = from?.minRetriesPerSecond ?: 10
+        internal var initialBackoff: java.time.Duration = from?.initialBackoff ?: java.time.Duration.ofMillis(50)
+        internal var maxBackoff: java.time.Duration = from?.maxBackoff ?: java.time.Duration.ofSeconds(1)
+
+        /**
+         * The pauses between retries: none before the first retry (it goes to another instance at once),
+         * [initial] before the second, doubling up to [max]; each pause is drawn at random between half and
+         * all of its value, so that callers retrying together spread out. 50 ms and 1 s by default.
+         */
+        public fun backoff(
+            initial: java.time.Duration,
+            max: java.time.Duration,
+        ): Builder =
+            apply {
+                if (initial.isNegative) throw ConfigurationException("backoff initial: $initial (expected: >= 0)")
+                if (max < initial) throw ConfigurationException("backoff max: $max (expected: >= initial $initial)")
+                initialBackoff = initial
+                maxBackoff = max
+            }
 
         /** At most [attempts] attempts per call, the first included; 1 turns retries off. */
         public fun maxAttempts(attempts: Int): Builder =
@@ -112,5 +136,12 @@ public class RetryPolicy private constructor(
 
         /** The header a server sets on a 503 to say it did not run the call, so any method may be retried elsewhere. */
         public const val NOT_PROCESSED_HEADER: String = "Switchboard-Not-Processed"
+
+        /**
+         * The header a server sets on an answer to steer the caller's retry: a whole number of milliseconds
+         * to wait before retrying (instead of the backoff), or anything else (`-1`, say) for "do not retry
+         * this call".
+         */
+        public const val PUSHBACK_HEADER: String = "Switchboard-Retry-Pushback-Ms"
     }
 }

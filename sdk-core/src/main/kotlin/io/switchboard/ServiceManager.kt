@@ -13,7 +13,9 @@ import io.switchboard.internal.call.TimeoutPolicy
 import io.switchboard.internal.createHttpClient
 import io.switchboard.service.Channel
 import io.switchboard.service.ServiceProxies
+import io.switchboard.spi.CallInterceptor
 import io.switchboard.spi.Interceptor
+import io.switchboard.spi.JavaCallInterceptor
 import io.switchboard.spi.JavaInterceptor
 import io.switchboard.spi.RegistryConnection
 import io.switchboard.spi.ServiceDiscovery
@@ -83,7 +85,8 @@ public class ServiceManager internal constructor(
         HttpSettings(builder.engine, connectTimeout, readTimeout, requestTimeout, connectionPoolSize, builder.keepAlive)
     private val transport = builder.transport
     private val client = createHttpClient(settings, transport)
-    private val chain = InterceptorChain(builder.interceptors)
+    private val chain = InterceptorChain(builder.interceptors, Interceptor::name, Interceptor::order)
+    private val callChain = InterceptorChain(builder.callInterceptors, CallInterceptor::name, CallInterceptor::order)
     private val codec = builder.codec
     private val serviceSettings: Map<String, ServiceSettings> = LinkedHashMap(builder.serviceSettings)
     private val defaultBalancer = builder.defaultBalancer
@@ -99,6 +102,7 @@ public class ServiceManager internal constructor(
             timeouts,
             Retries(builder.retry, serviceSettings, selector),
             chain,
+            callChain,
             connectionPoolSize,
         )
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard"))
@@ -221,6 +225,18 @@ public class ServiceManager internal constructor(
 
     /** Removes every interceptor. */
     public fun clearInterceptors(): Unit = chain.clear()
+
+    /** The interceptors that wrap calls and attempts, outermost first. */
+    public val callInterceptors: List<CallInterceptor> get() = callChain.snapshot
+
+    /** Adds a wrapping [interceptor]; returns false (and changes nothing) if one with its name is present. Safe while calls run. */
+    public fun addCallInterceptor(interceptor: CallInterceptor): Boolean = callChain.add(interceptor)
+
+    /** Adds a Java wrapping interceptor; returns false if one with its name is present. */
+    public fun addCallInterceptor(interceptor: JavaCallInterceptor): Boolean = callChain.add(interceptor.asCallInterceptor())
+
+    /** Removes the wrapping interceptor called [name]; returns whether there was one. */
+    public fun removeCallInterceptor(name: String): Boolean = callChain.remove(name)
 
     // ---------------------------------------------------------------- lifecycle
 

@@ -3,8 +3,10 @@ package io.switchboard
 import io.switchboard.balancer.LoadBalancers
 import io.switchboard.codec.JsonCodec
 import io.switchboard.discovery.InMemoryRegistry
+import io.switchboard.spi.CallInterceptor
 import io.switchboard.spi.Codec
 import io.switchboard.spi.Interceptor
+import io.switchboard.spi.JavaCallInterceptor
 import io.switchboard.spi.JavaInterceptor
 import io.switchboard.spi.LoadBalancerFactory
 import io.switchboard.spi.RegistryConnection
@@ -155,6 +157,16 @@ public class ServiceManagerBuilder internal constructor() {
 
     /** Adds a Java interceptor; one whose name is already present is ignored. */
     public fun addInterceptor(interceptor: JavaInterceptor): ServiceManagerBuilder = addInterceptor(interceptor.asInterceptor())
+
+    internal val callInterceptors: MutableList<CallInterceptor> = ArrayList()
+
+    /** Adds an interceptor that wraps calls or their attempts; one whose name is already present is ignored. */
+    public fun addCallInterceptor(interceptor: CallInterceptor): ServiceManagerBuilder =
+        apply { if (callInterceptors.none { it.name == interceptor.name }) callInterceptors += interceptor }
+
+    /** Adds a Java interceptor that wraps calls or their attempts; one whose name is already present is ignored. */
+    public fun addCallInterceptor(interceptor: JavaCallInterceptor): ServiceManagerBuilder =
+        addCallInterceptor(interceptor.asCallInterceptor())
 
     /** The codec for request and response bodies; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceManagerBuilder = apply { this.codec = codec }

@@ -1,16 +1,16 @@
 package io.switchboard.internal
 
-import io.switchboard.spi.Interceptor
-
 /**
- * The manager's interceptors, kept as an immutable sorted snapshot: a call reads the snapshot once, so
- * adding or removing interceptors never disturbs calls in flight.
+ * A manager's interceptors of one kind, kept as an immutable sorted snapshot: a call reads the snapshot
+ * once, so adding or removing interceptors never disturbs calls in flight.
  */
-internal class InterceptorChain(
-    initial: List<Interceptor>,
+internal class InterceptorChain<T : Any>(
+    initial: List<T>,
+    private val nameOf: (T) -> String,
+    private val orderOf: (T) -> Int,
 ) {
     @Volatile
-    var snapshot: List<Interceptor> = emptyList()
+    var snapshot: List<T> = emptyList()
         private set
 
     init {
@@ -18,16 +18,17 @@ internal class InterceptorChain(
     }
 
     @Synchronized
-    fun add(interceptor: Interceptor): Boolean {
-        if (snapshot.any { it.name == interceptor.name }) return false
+    fun add(interceptor: T): Boolean {
+        val name = nameOf(interceptor)
+        if (snapshot.any { nameOf(it) == name }) return false
         // sortedBy is stable: equal orders keep insertion order
-        snapshot = (snapshot + interceptor).sortedBy { it.order }
+        snapshot = (snapshot + interceptor).sortedBy(orderOf)
         return true
     }
 
     @Synchronized
     fun remove(name: String): Boolean {
-        val kept = snapshot.filterNot { it.name == name }
+        val kept = snapshot.filterNot { nameOf(it) == name }
         val removed = kept.size != snapshot.size
         snapshot = kept
         return removed

@@ -10,7 +10,12 @@ import io.switchboard.ResponseInfo
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.internal.InterceptorChain
+import io.switchboard.spi.AttemptChain
+import io.switchboard.spi.CallChain
+import io.switchboard.spi.CallInterceptor
+import io.switchboard.spi.Interceptor
 import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.sync.Semaphore
 import kotlinx.coroutines.withContext
 import org.slf4j.LoggerFactory
@@ -29,7 +34,8 @@ internal class CallPipeline(
     private val failures: FailureTranslator,
     private val timeouts: TimeoutPolicy,
     private val retries: Retries,
-    private val interceptors: InterceptorChain,
+    private val interceptors: InterceptorChain<Interceptor>,
+    private val callInterceptors: InterceptorChain<CallInterceptor>,
     connectionPoolSize: Int,
 ) {
     /** One permit per pooled connection: a call holds one from sending until its body is read. */
@@ -55,7 +61,15 @@ internal class CallPipeline(
             validate(context.serviceName, context.path)
             // the whole call's budget, counted from its start: interceptors' waits (pool, rate limit) spend it too
             deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context))
-            val result = attempts(context, deadline, handle)
+            val wrapping = callInterceptors.snapshot
+            val result =
+                if (wrapping.isEmpty()) {
+                    attempts(context, deadline, wrapping, handle)
+                } else {
+                    val attemptLoop: suspend () -> Any? = { attempts(context, deadline, wrapping, handle) }
+                    @Suppress("UNCHECKED_CAST")
+                    Calls(context, wrapping, 0, attemptLoop).proceed() as R
+                }
             context.result = result
             context.markEnd()
             for (interceptor in chain) interceptor.afterResponse(context)
@@ -85,6 +99,7 @@ internal class CallPipeline(
     private suspend fun <R> attempts(
         context: RequestContext,
         deadline: Deadline,
+        wrapping: List<CallInterceptor>,
         handle: suspend (HttpResponse, RequestContext) -> R,
     ): R {
         val policy = retries.policyFor(context)
@@ -95,35 +110,19 @@ internal class CallPipeline(
             context.protocol = instance.scheme
             val url = writer.url(instance, context)
             context.resolvedUrl = url
-            var handed = false
+            context.handed = false
             // an attempt's own timeout only where its failure could go on elsewhere: never for the last possible attempt
             val attemptTimeout = policy.attemptTimeout?.takeIf { retries.mayGoOn(context, policy, attempt) }
             try {
-                acquireConnection(context, deadline)
-                val outcome =
-                    try {
-                        client.prepareRequest { writer.write(this, context, url, deadline, attemptTimeout) }.execute { response ->
-                            context.markResponse()
-                            val info = ResponseInfo(response.status.value, headersOf(response))
-                            context.response = info
-                            val notProcessed = info.status == 503 && info.header(RetryPolicy.NOT_PROCESSED_HEADER) == "true"
-                            if (retries.afterStatus(context, policy, attempt, info.status, notProcessed, deadline)) {
-                                RETRY
-                            } else {
-                                handed = true
-                                handle(response, context)
-                            }
-                        }
-                    } finally {
-                        connections.release()
-                    }
+                val send: suspend () -> Any? = { exchange(context, policy, attempt, url, deadline, attemptTimeout, handle) }
+                val outcome = if (wrapping.isEmpty()) send() else Attempts(context, instance, attempt, wrapping, send).run()
                 if (outcome !== RETRY) {
                     @Suppress("UNCHECKED_CAST")
                     return outcome as R
                 }
                 context.attemptFailed(context.response?.status, null, System.nanoTime())
             } catch (e: Throwable) {
-                if (handed || !retries.afterFailure(context, policy, attempt, e, deadline)) throw e
+                if (context.handed || !retries.afterFailure(context, policy, attempt, e, deadline)) throw e
                 log.debug(
                     "Attempt {} of {} {} on {} failed, trying another instance: {}",
                     attempt,
@@ -135,6 +134,94 @@ internal class CallPipeline(
                 context.attemptFailed(null, failures.translate(e, context, deadline), System.nanoTime())
             }
             attempt++
+            val pause = context.retryPauseNanos
+            if (pause > 0) delay(pause / 1_000_000)
+        }
+    }
+
+    /**
+     * One attempt's exchange: a connection permit, the request, and either [RETRY] for an answer to be
+     * retried elsewhere or what the caller's [handle] made of the response.
+     */
+    private suspend fun <R> exchange(
+        context: RequestContext,
+        policy: RetryPolicy,
+        attempt: Int,
+        url: String,
+        deadline: Deadline,
+        attemptTimeout: java.time.Duration?,
+        handle: suspend (HttpResponse, RequestContext) -> R,
+    ): Any? {
+        acquireConnection(context, deadline)
+        try {
+            return client.prepareRequest { writer.write(this, context, url, deadline, attemptTimeout) }.execute { response ->
+                context.markResponse()
+                val info = ResponseInfo(response.status.value, headersOf(response))
+                context.response = info
+                val retried = info.status >= 500 || info.status in policy.retryableStatuses
+                val notProcessed = info.status == 503 && info.header(RetryPolicy.NOT_PROCESSED_HEADER) == "true"
+                val pushback = if (retried) info.header(RetryPolicy.PUSHBACK_HEADER) else null
+                if (retried && retries.afterStatus(context, policy, attempt, info.status, notProcessed, pushback, deadline)) {
+                    RETRY
+                } else {
+                    context.handed = true
+                    handle(response, context)
+                }
+            }
+        } finally {
+            connections.release()
+        }
+    }
+
+    /** The call interceptors' chain around the attempt loop. */
+    private class Calls(
+        override val context: RequestContext,
+        private val interceptors: List<CallInterceptor>,
+        private val index: Int,
+        private val attemptLoop: suspend () -> Any?,
+    ) : CallChain {
+        override suspend fun proceed(): Any? =
+            if (index == interceptors.size) {
+                attemptLoop()
+            } else {
+                interceptors[index].interceptCall(Calls(context, interceptors, index + 1, attemptLoop))
+            }
+    }
+
+    /** The call interceptors' chain around one attempt; [run] yields what the attempt yielded. */
+    private class Attempts(
+        override val context: RequestContext,
+        override val instance: ServiceInstance,
+        override val attempt: Int,
+        private val interceptors: List<CallInterceptor>,
+        private val send: suspend () -> Any?,
+    ) : AttemptChain {
+        private var index = 0
+        private var outcome: Any? = NOT_SENT
+
+        suspend fun run(): Any? {
+            proceed()
+            if (outcome === NOT_SENT) {
+                throw IllegalStateException(
+                    "a call interceptor's interceptAttempt returned without proceeding (interceptors: " +
+                        interceptors.joinToString { it.name } + ")",
+                )
+            }
+            return outcome
+        }
+
+        override suspend fun proceed(): ResponseInfo {
+            if (index == interceptors.size) {
+                if (outcome !==
+                    NOT_SENT
+                ) {
+                    throw IllegalStateException("an attempt proceeded twice (interceptors: ${interceptors.joinToString { it.name }})")
+                }
+                outcome = send()
+                return context.response ?: throw IllegalStateException("the attempt ended without a response")
+            }
+            val interceptor = interceptors[index++]
+            return interceptor.interceptAttempt(this)
         }
     }
 
@@ -165,6 +252,9 @@ internal class CallPipeline(
     private companion object {
         /** What an attempt yields when its status is retried instead of handed over. */
         private val RETRY = Any()
+
+        /** What an intercepted attempt yields until it was sent. */
+        private val NOT_SENT = Any()
         private val log = LoggerFactory.getLogger(CallPipeline::class.java)
     }
 }

@@ -10,6 +10,7 @@ import io.switchboard.internal.PooledConnectionException
 import java.io.IOException
 import java.net.ConnectException
 import java.net.NoRouteToHostException
+import java.util.concurrent.ThreadLocalRandom
 import kotlin.coroutines.cancellation.CancellationException
 
 /**
@@ -31,11 +32,15 @@ internal class Retries(
         attempt: Int,
         status: Int,
         notProcessed: Boolean,
+        pushback: String?,
         deadline: Deadline,
     ): Boolean {
         if (status < 300 || (!notProcessed && status !in policy.retryableStatuses)) return false // a success is never retried
         if (!notProcessed && !isIdempotent(context)) return false
-        return mayRetry(context, policy, attempt, deadline)
+        if (pushback == null) return mayRetry(context, policy, attempt, deadline)
+        // the server steers the retry: a pause it asks for, or none at all
+        val pause = pushback.trim().toLongOrNull()?.takeIf { it in 0..MAX_PUSHBACK_MILLIS } ?: return false
+        return mayRetry(context, policy, attempt, deadline, pause * 1_000_000)
     }
 
     /** After an attempt failed with [failure] before any answer was handed over. */
@@ -48,7 +53,8 @@ internal class Retries(
     ): Boolean {
         if (failure is PooledConnectionException && isIdempotent(context) && firstFailureOnInstance(context)) {
             // the server most likely closed the idle connection: the same instance over a new one is fine
-            return attempt < policy.maxAttempts && withinDeadline(deadline) &&
+            context.retryPauseNanos = 0
+            return attempt < policy.maxAttempts && withinDeadline(deadline, 0) &&
                 selector.tryRetry(context.serviceName, policy.budgetRatio, policy.minRetriesPerSecond)
         }
         val safe =
@@ -80,13 +86,37 @@ internal class Retries(
         policy: RetryPolicy,
         attempt: Int,
         deadline: Deadline,
-    ): Boolean =
-        attempt < policy.maxAttempts &&
-            withinDeadline(deadline) &&
-            selector.hasUntried(context) &&
-            selector.tryRetry(context.serviceName, policy.budgetRatio, policy.minRetriesPerSecond)
+        pauseNanos: Long = backoffNanos(policy, attempt),
+    ): Boolean {
+        val retry =
+            attempt < policy.maxAttempts &&
+                withinDeadline(deadline, pauseNanos) &&
+                selector.hasUntried(context) &&
+                selector.tryRetry(context.serviceName, policy.budgetRatio, policy.minRetriesPerSecond)
+        if (retry) context.retryPauseNanos = pauseNanos
+        return retry
+    }
 
-    private fun withinDeadline(deadline: Deadline): Boolean = !deadline.isBounded || deadline.remainingNanos() > MIN_REMAINING_NANOS
+    /**
+     * The pause before the retry that follows [attempt]: none after the first attempt, then
+     * [RetryPolicy.initialBackoff] doubling up to [RetryPolicy.maxBackoff], drawn between half and all of it.
+     */
+    private fun backoffNanos(
+        policy: RetryPolicy,
+        attempt: Int,
+    ): Long {
+        if (attempt < 2) return 0
+        val initial = policy.initialBackoff.toNanos()
+        if (initial == 0L) return 0
+        val full = minOf(policy.maxBackoff.toNanos(), initial shl minOf(attempt - 2, 30))
+        return full / 2 + ThreadLocalRandom.current().nextLong(full / 2 + 1)
+    }
+
+    /** Whether a retry after [pauseNanos] would still have time to run. */
+    private fun withinDeadline(
+        deadline: Deadline,
+        pauseNanos: Long,
+    ): Boolean = !deadline.isBounded || deadline.remainingNanos() > MIN_REMAINING_NANOS + pauseNanos
 
     /** Whether the current attempt is the call's first on its instance. */
     private fun firstFailureOnInstance(context: RequestContext): Boolean {
@@ -104,6 +134,9 @@ internal class Retries(
     private companion object {
         /** A retry with less time than this left would mostly time out (after maybe running on the server). */
         private const val MIN_REMAINING_NANOS = 20_000_000L
+
+        /** A pushback longer than this (a minute) is taken as "do not retry". */
+        private const val MAX_PUSHBACK_MILLIS = 60_000L
 
         private val IDEMPOTENT = setOf("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
     }
