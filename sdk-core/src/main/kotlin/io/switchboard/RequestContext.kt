@@ -109,6 +109,33 @@ public class RequestContext
             attemptTimeout = null
         }
 
+        /** Records a finished attempt of a hedged call on [instance], which ran from [startNanos] to [endNanos]. */
+        internal fun recordAttempt(
+            instance: ServiceInstance,
+            status: Int?,
+            failure: Throwable?,
+            startNanos: Long,
+            endNanos: Long,
+        ) {
+            val list = failedAttempts ?: ArrayList<Attempt>(2).also { failedAttempts = it }
+            list += Attempt(instance, status, failure, Duration.ofNanos(endNanos - startNanos))
+        }
+
+        /** Makes the hedged attempt on [instance] (started at [startNanos], sent to [url]) the call's last one: its answer is the call's. */
+        internal fun settle(
+            instance: ServiceInstance,
+            url: String,
+            startNanos: Long,
+            info: ResponseInfo,
+        ) {
+            selectedInstance = instance
+            protocol = instance.scheme
+            resolvedUrl = url
+            lastAttemptNanos = startNanos
+            response = info
+            markResponse()
+        }
+
         /** The instances tried so far, the current one included. */
         internal fun triedInstances(): List<ServiceInstance> = failedAttempts.orEmpty().map { it.instance }
 

@@ -39,12 +39,16 @@ public class RetryPolicy private constructor(
     /** The longest pause between two retries. */
     public val maxBackoff: java.time.Duration = builder.maxBackoff
 
+    /** How long an idempotent call's attempt may go unanswered before another one starts on another instance; null for no hedging. */
+    public val hedgingDelay: java.time.Duration? = builder.hedgingDelay
+
     /** A builder starting from this policy. */
     public fun newBuilder(): Builder = Builder(this)
 
     override fun toString(): String =
         "RetryPolicy(maxAttempts=$maxAttempts, retryableStatuses=$retryableStatuses, attemptTimeout=$attemptTimeout, " +
-            "budget=$budgetRatio + $minRetriesPerSecond/s, backoff=${initialBackoff.toMillis()}..${maxBackoff.toMillis()} ms)"
+            "budget=$budgetRatio + $minRetriesPerSecond/s, backoff=${initialBackoff.toMillis()}..${maxBackoff.toMillis()} ms, " +
+            "hedgingDelay=$hedgingDelay)"
 
     /** Builds a [RetryPolicy]. */
     public class Builder internal constructor(
@@ -69,6 +73,25 @@ public class RetryPolicy private constructor(
         internal var minRetriesPerSecond: Int = from?.minRetriesPerSecond ?: 10
         internal var initialBackoff: java.time.Duration = from?.initialBackoff ?: java.time.Duration.ofMillis(50)
         internal var maxBackoff: java.time.Duration = from?.maxBackoff ?: java.time.Duration.ofSeconds(1)
+
+        internal var hedgingDelay: java.time.Duration? = from?.hedgingDelay
+
+        /**
+         * Hedging, for idempotent calls: when an attempt has not answered after [delay], another one starts
+         * on an instance the call has not tried, while the first goes on; the first answer wins and the
+         * others are cancelled. Every hedge counts as an attempt ([maxAttempts]) and takes a retry from the
+         * budget, so hedging never more than multiplies load by the budget's share. Off by default: it
+         * trades extra load for tail latency. Null turns it off.
+         */
+        public fun hedging(delay: java.time.Duration?): Builder =
+            apply {
+                if (delay != null &&
+                    (delay.isNegative || delay.isZero)
+                ) {
+                    throw ConfigurationException("hedging delay: $delay (expected: > 0)")
+                }
+                hedgingDelay = delay
+            }
 
         /**
          * The pauses between retries: none before the first retry (it goes to another instance at once),

@@ -16,7 +16,6 @@ import io.switchboard.spi.CallInterceptor
 import io.switchboard.spi.Interceptor
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.delay
-import kotlinx.coroutines.sync.Semaphore
 import kotlinx.coroutines.withContext
 import org.slf4j.LoggerFactory
 
@@ -38,8 +37,8 @@ internal class CallPipeline(
     private val callInterceptors: InterceptorChain<CallInterceptor>,
     connectionPoolSize: Int,
 ) {
-    /** One permit per pooled connection: a call holds one from sending until its body is read. */
-    private val connections = Semaphore(connectionPoolSize)
+    private val connections = ConnectionPermits(connectionPoolSize, failures)
+    private val hedged = HedgedAttempts(client, selector, writer, retries, failures, connections)
 
     suspend fun <R> execute(
         method: String,
@@ -68,7 +67,7 @@ internal class CallPipeline(
                 } else {
                     val attemptLoop: suspend () -> Any? = { attempts(context, deadline, wrapping, handle) }
                     @Suppress("UNCHECKED_CAST")
-                    Calls(context, wrapping, 0, attemptLoop).proceed() as R
+                    InterceptedCall(context, wrapping, 0, attemptLoop).proceed() as R
                 }
             context.result = result
             context.markEnd()
@@ -103,6 +102,9 @@ internal class CallPipeline(
         handle: suspend (HttpResponse, RequestContext) -> R,
     ): R {
         val policy = retries.policyFor(context)
+        if (policy.hedgingDelay != null && policy.maxAttempts > 1 && retries.isIdempotent(context)) {
+            return hedged.run(context, policy, deadline, wrapping, handle)
+        }
         var attempt = 1
         while (true) {
             val instance = selector.choose(context, if (attempt == 1) null else context.triedInstances())
@@ -115,7 +117,18 @@ internal class CallPipeline(
             val attemptTimeout = policy.attemptTimeout?.takeIf { retries.mayGoOn(context, policy, attempt) }
             try {
                 val send: suspend () -> Any? = { exchange(context, policy, attempt, url, deadline, attemptTimeout, handle) }
-                val outcome = if (wrapping.isEmpty()) send() else Attempts(context, instance, attempt, wrapping, send).run()
+                val outcome =
+                    if (wrapping.isEmpty()) {
+                        send()
+                    } else {
+                        InterceptedAttempt(
+                            context,
+                            instance,
+                            attempt,
+                            wrapping,
+                            send,
+                        ) { context.response }.run()
+                    }
                 if (outcome !== RETRY) {
                     @Suppress("UNCHECKED_CAST")
                     return outcome as R
@@ -152,7 +165,7 @@ internal class CallPipeline(
         attemptTimeout: java.time.Duration?,
         handle: suspend (HttpResponse, RequestContext) -> R,
     ): Any? {
-        acquireConnection(context, deadline)
+        connections.acquire(context, deadline)
         try {
             return client.prepareRequest { writer.write(this, context, url, deadline, attemptTimeout) }.execute { response ->
                 context.markResponse()
@@ -173,72 +186,6 @@ internal class CallPipeline(
         }
     }
 
-    /** The call interceptors' chain around the attempt loop. */
-    private class Calls(
-        override val context: RequestContext,
-        private val interceptors: List<CallInterceptor>,
-        private val index: Int,
-        private val attemptLoop: suspend () -> Any?,
-    ) : CallChain {
-        override suspend fun proceed(): Any? =
-            if (index == interceptors.size) {
-                attemptLoop()
-            } else {
-                interceptors[index].interceptCall(Calls(context, interceptors, index + 1, attemptLoop))
-            }
-    }
-
-    /** The call interceptors' chain around one attempt; [run] yields what the attempt yielded. */
-    private class Attempts(
-        override val context: RequestContext,
-        override val instance: ServiceInstance,
-        override val attempt: Int,
-        private val interceptors: List<CallInterceptor>,
-        private val send: suspend () -> Any?,
-    ) : AttemptChain {
-        private var index = 0
-        private var outcome: Any? = NOT_SENT
-
-        suspend fun run(): Any? {
-            proceed()
-            if (outcome === NOT_SENT) {
-                throw IllegalStateException(
-                    "a call interceptor's interceptAttempt returned without proceeding (interceptors: " +
-                        interceptors.joinToString { it.name } + ")",
-                )
-            }
-            return outcome
-        }
-
-        override suspend fun proceed(): ResponseInfo {
-            if (index == interceptors.size) {
-                if (outcome !==
-                    NOT_SENT
-                ) {
-                    throw IllegalStateException("an attempt proceeded twice (interceptors: ${interceptors.joinToString { it.name }})")
-                }
-                outcome = send()
-                return context.response ?: throw IllegalStateException("the attempt ended without a response")
-            }
-            val interceptor = interceptors[index++]
-            return interceptor.interceptAttempt(this)
-        }
-    }
-
-    /**
-     * Takes a connection permit within what remains of the call's deadline; nothing is sent once the
-     * deadline has passed. A raw block that makes calls of its own holds its permit meanwhile, so such
-     * nesting needs spare pool capacity.
-     */
-    private suspend fun acquireConnection(
-        context: RequestContext,
-        deadline: Deadline,
-    ) {
-        if (deadline.isBounded && deadline.remainingNanos() == 0L) throw failures.deadlinePassed(context, deadline)
-        if (connections.tryAcquire()) return
-        deadline.within { connections.acquire() } ?: throw failures.deadlinePassed(context, deadline)
-    }
-
     private fun validate(
         serviceName: String,
         path: String,
@@ -249,17 +196,15 @@ internal class CallPipeline(
         }
     }
 
-    private companion object {
+    internal companion object {
         /** What an attempt yields when its status is retried instead of handed over. */
-        private val RETRY = Any()
+        val RETRY = Any()
 
-        /** What an intercepted attempt yields until it was sent. */
-        private val NOT_SENT = Any()
         private val log = LoggerFactory.getLogger(CallPipeline::class.java)
     }
 }
 
-private fun headersOf(response: HttpResponse): Map<String, List<String>> {
+internal fun headersOf(response: HttpResponse): Map<String, List<String>> {
     val map = LinkedHashMap<String, List<String>>()
     response.headers.forEach { name, values -> map[name] = values }
     return map

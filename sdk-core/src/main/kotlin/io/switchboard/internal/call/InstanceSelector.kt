@@ -119,6 +119,24 @@ internal class InstanceSelector(
         }
     }
 
+    /** A random eligible instance of [context]'s service not in [tried]; null when every one was tried. */
+    suspend fun untriedOrNull(
+        context: RequestContext,
+        tried: List<ServiceInstance>,
+    ): ServiceInstance? {
+        val state = services[context.serviceName] ?: return null
+        val fresh = untried(state.eligibleOf(discovery.instances(context.serviceName)), tried, context)
+        return if (fresh.isEmpty()) {
+            null
+        } else {
+            fresh[
+                java.util.concurrent.ThreadLocalRandom
+                    .current()
+                    .nextInt(fresh.size),
+            ]
+        }
+    }
+
     /** Takes a retry from [serviceName]'s budget, if it has one. */
     fun tryRetry(
         serviceName: String,
