@@ -3,14 +3,17 @@ package io.switchboard.internal.call
 import io.ktor.client.HttpClient
 import io.ktor.client.request.prepareRequest
 import io.ktor.client.statement.HttpResponse
+import io.switchboard.CallDeadline
 import io.switchboard.InvalidRequestException
 import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.ResponseInfo
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
+import io.switchboard.SwitchboardHeaders
 import io.switchboard.internal.InterceptorChain
 import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.sync.Semaphore
 import kotlinx.coroutines.withContext
 import org.slf4j.LoggerFactory
@@ -50,11 +53,13 @@ internal class CallPipeline(
         context.pinnedInstance = pinned
         val chain = interceptors.snapshot
         var deadline = Deadline.NONE
+        // the deadline of the inbound call this code serves (or of withCallDeadline), when there is one
+        val inherited = currentCoroutineContext()[CallDeadline]
         try {
             for (interceptor in chain) interceptor.beforeRequest(context)
             validate(context.serviceName, context.path)
             // the whole call's budget, counted from its start: interceptors' waits (pool, rate limit) spend it too
-            deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context))
+            deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context), inherited)
             val result = attempts(context, deadline, handle)
             context.result = result
             context.markEnd()
@@ -106,6 +111,12 @@ internal class CallPipeline(
                             context.markResponse()
                             val info = ResponseInfo(response.status.value, headersOf(response))
                             context.response = info
+                            // the callee cut the call at the deadline this attempt sent it: no time remains to go on with
+                            if (info.status == 504 && context.attemptTimeout == null && deadline.isBounded &&
+                                info.header(SwitchboardHeaders.DEADLINE_EXCEEDED) == "true"
+                            ) {
+                                throw failures.deadlinePassed(context, deadline)
+                            }
                             val notProcessed = info.status == 503 && info.header(RetryPolicy.NOT_PROCESSED_HEADER) == "true"
                             if (retries.afterStatus(context, policy, attempt, info.status, notProcessed, deadline)) {
                                 RETRY
