@@ -60,6 +60,13 @@ public enum class TimeoutKind(
 
     /** One attempt took longer than its share (`RetryPolicy.attemptTimeout`); an idempotent call goes on elsewhere. */
     ATTEMPT("attemptTimeout"),
+
+    /**
+     * The deadline the call inherited passed before its own `requestTimeout` would have: the deadline of the
+     * inbound call that the calling code serves (a `ServiceServer` sets it from the caller's
+     * `Switchboard-Timeout` header), or one set with `withCallDeadline` / `CallDeadline.within`.
+     */
+    DEADLINE("deadline"),
 }
 
 /**
@@ -76,12 +83,24 @@ public class ServiceTimeoutException(
     public val kind: TimeoutKind,
     public val timeout: Duration?,
     cause: Throwable?,
-) : SwitchboardException(
-        "${kind.setting}${timeout?.let { " of ${it.toMillis()} ms" } ?: ""} fired calling $serviceName" +
-            (instance?.let { " at ${it.address}" } ?: "") +
-            " (raise ${kind.setting} or check that the instance is responsive)",
-        cause,
-    )
+) : SwitchboardException(timeoutMessage(serviceName, instance, kind, timeout), cause)
+
+private fun timeoutMessage(
+    serviceName: String,
+    instance: ServiceInstance?,
+    kind: TimeoutKind,
+    timeout: Duration?,
+): String {
+    val where = "calling $serviceName" + (instance?.let { " at ${it.address}" } ?: "")
+    if (kind == TimeoutKind.DEADLINE) {
+        return "the deadline inherited from the calling request or withCallDeadline" +
+            (timeout?.let { " (${it.toMillis()} ms)" } ?: "") +
+            " passed $where; the call was cut short (the time of the whole call chain ran out: " +
+            "raise the timeout where the chain starts, or make the slow step faster)"
+    }
+    return "${kind.setting}${timeout?.let { " of ${it.toMillis()} ms" } ?: ""} fired $where" +
+        " (raise ${kind.setting} or check that the instance is responsive)"
+}
 
 /**
  * The call failed for another reason: connection refused, a broken connection, or a body that could not be decoded.

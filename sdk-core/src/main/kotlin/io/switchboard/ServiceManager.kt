@@ -315,10 +315,15 @@ public class ServiceManager internal constructor(
         connection?.close()
     }
 
-    /** A future of [block] on the manager's scope; a failed one naming the cause once the manager is closed. */
+    /**
+     * A future of [block] on the manager's scope, inheriting the calling thread's [CallDeadline] (a Java
+     * implementation hosted in a `ServiceServer` runs with one); a failed one naming the cause once the
+     * manager is closed.
+     */
     internal fun <T> future(block: suspend () -> T): CompletableFuture<T> {
         if (closed.get()) return CompletableFuture.failedFuture(SwitchboardException(CLOSED))
-        return scope.future { block() }
+        val deadline = CallDeadline.current() ?: return scope.future { block() }
+        return scope.future(deadline) { block() }
     }
 
     private fun ensureOpen() {

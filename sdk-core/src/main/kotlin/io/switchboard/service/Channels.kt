@@ -239,7 +239,8 @@ internal fun decodeResult(
 
 /**
  * Calls [method] on [target] with [args], whatever its kind (suspend, CompletableFuture, blocking),
- * and returns the result; the implementation's own exception comes out as itself.
+ * and returns the result; the implementation's own exception comes out as itself. Cancelled, a suspend
+ * implementation is cancelled, a future one's future cancelled and a blocking one's thread interrupted.
  */
 @InternalSwitchboardApi
 public suspend fun invokeImplementation(
@@ -263,7 +264,8 @@ public suspend fun invokeImplementation(
             }
 
             CallKind.BLOCKING -> {
-                kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.IO) { javaMethod.invoke(target, *args) }
+                // cancelled (its caller gone, its deadline passed), a blocking implementation is interrupted
+                kotlinx.coroutines.runInterruptible(kotlinx.coroutines.Dispatchers.IO) { javaMethod.invoke(target, *args) }
             }
         }
     } catch (e: InvocationTargetException) {

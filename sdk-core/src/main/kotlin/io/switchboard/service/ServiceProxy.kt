@@ -1,5 +1,6 @@
 package io.switchboard.service
 
+import io.switchboard.CallDeadline
 import io.switchboard.SwitchboardException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
@@ -10,6 +11,7 @@ import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
 import java.lang.reflect.Proxy
 import kotlin.coroutines.Continuation
+import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
 import kotlin.coroutines.intrinsics.intercepted
 import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
@@ -52,7 +54,8 @@ internal class ServiceProxy(
 
             CallKind.FUTURE -> {
                 val arguments = arrayOf(*all)
-                scope.future { channel.call(descriptor, md, arguments) }
+                // a Java caller's thread may carry the deadline of the call it serves
+                scope.future(CallDeadline.current() ?: EmptyCoroutineContext) { channel.call(descriptor, md, arguments) }
             }
 
             CallKind.BLOCKING -> {
@@ -60,8 +63,8 @@ internal class ServiceProxy(
                 // a blocking method blocks its caller: the call starts on this thread (interceptors see it) and resumes
                 // wherever the transport completes it, so no pool thread is needed while this one waits
                 if (!scope.isActive) throw SwitchboardException("this ServiceManager is closed (build a new one)")
-                val call =
-                    scope.future(Dispatchers.Unconfined, CoroutineStart.UNDISPATCHED) { channel.call(descriptor, md, arguments) }
+                val context = CallDeadline.current()?.let { Dispatchers.Unconfined + it } ?: Dispatchers.Unconfined
+                val call = scope.future(context, CoroutineStart.UNDISPATCHED) { channel.call(descriptor, md, arguments) }
                 try {
                     try {
                         call.get()

@@ -17,13 +17,17 @@ import io.switchboard.service.ServiceDescriptor
 import io.switchboard.service.invokeImplementation
 import io.switchboard.spi.Codec
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeoutOrNull
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
+import kotlin.time.Duration.Companion.nanoseconds
 
 /**
  * The routes of a [ServiceServer]: `POST /_dispatch/{service}/{method}` in dispatch-json (a JSON array
  * of arguments) or a binary format (MessagePack, Protocol Buffers, chosen by content type), the REST
- * routes of the hosted interfaces' annotations, and `GET /health`.
+ * routes of the hosted interfaces' annotations, and `GET /health`. Every hosted call runs within its
+ * [InboundLimit]: cancelled, and answered 504, when that passes.
  */
 internal class DispatchRoutes(
     /** The hosted services by name: their descriptor and implementation. */
@@ -32,6 +36,7 @@ internal class DispatchRoutes(
     private val binder: ArgumentBinder,
     private val errors: ErrorResponses,
     private val health: HealthEndpoint,
+    private val deadlines: InboundDeadlines,
 ) {
     /** Adds every route to [routing]. */
     fun install(routing: Routing) {
@@ -60,6 +65,7 @@ internal class DispatchRoutes(
 
     private suspend fun dispatch(call: ApplicationCall) {
         val serviceName = call.parameters["service"]!!
+        val limit = deadlines.read(call, "$serviceName.${call.parameters["method"]}") ?: return
         val (descriptor, implementation) =
             hosted[serviceName] ?: return call.error(
                 HttpStatusCode.NotFound,
@@ -75,7 +81,7 @@ internal class DispatchRoutes(
             )
         val type = binder.contentTypeOf(call)
         val binary = BinaryDispatchFormat.entries.firstOrNull { type != null && type.match(ContentType.parse(it.contentType)) }
-        if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation)
+        if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation, limit)
         if (!binder.isJson(call)) return errors.unsupported(call)
         val body = binder.readBody(call) ?: return
         val array =
@@ -93,7 +99,7 @@ internal class DispatchRoutes(
             )
         }
         val args = binder.dispatchArguments(call, serviceName, method, array) ?: return
-        invokeAndRespond(call, method, implementation, args)
+        invokeAndRespond(call, serviceName, method, implementation, args, limit)
     }
 
     private suspend fun dispatchBinary(
@@ -102,6 +108,7 @@ internal class DispatchRoutes(
         serviceName: String,
         method: MethodDescriptor,
         implementation: Any,
+        limit: InboundLimit,
     ) {
         try {
             format.check(method)
@@ -131,7 +138,7 @@ internal class DispatchRoutes(
                 )
             }
         }
-        val result = invokeOrAnswer(call, method, implementation, args) ?: return
+        val result = invokeOrAnswer(call, serviceName, method, implementation, args, limit) ?: return
         call.respondBytes(format.encodeResult(method, result.value), ContentType.parse(format.contentType), HttpStatusCode.OK)
     }
 
@@ -141,24 +148,54 @@ internal class DispatchRoutes(
         method: MethodDescriptor,
         implementation: Any,
     ) {
+        val limit = deadlines.read(call, "${descriptor.name}.${method.name}") ?: return
         val args = binder.restArguments(call, descriptor, method) ?: return
-        invokeAndRespond(call, method, implementation, args)
+        invokeAndRespond(call, descriptor.name, method, implementation, args, limit)
     }
 
-    /** The implementation's result, or null after answering its failure (a 500, or a 400 for a null argument). */
+    /**
+     * The implementation's result, or null after answering its failure (a 500, or a 400 for a null
+     * argument) or the end of its [limit] (504). Within a limit the implementation runs with the
+     * [io.switchboard.CallDeadline] in its coroutine context, so its own calls inherit what remains.
+     */
     private suspend fun invokeOrAnswer(
         call: ApplicationCall,
+        serviceName: String,
         method: MethodDescriptor,
         implementation: Any,
         args: Array<Any?>,
-    ): Invoked? =
-        try {
-            Invoked(invokeImplementation(implementation, method, args))
+        limit: InboundLimit,
+    ): Invoked? {
+        val deadline = limit.deadline
+        val what = "$serviceName.${method.name}"
+        if (deadline != null && deadline.isExpired) {
+            errors.deadlinePassed(call, what, limit, started = false, failure = null)
+            return null
+        }
+        return try {
+            if (deadline == null) {
+                Invoked(invokeImplementation(implementation, method, args))
+            } else {
+                withContext(deadline) {
+                    withTimeoutOrNull(
+                        deadline.remaining().toNanos().nanoseconds,
+                    ) { Invoked(invokeImplementation(implementation, method, args)) }
+                } ?: run {
+                    errors.deadlinePassed(call, what, limit, started = true, failure = null)
+                    null
+                }
+            }
         } catch (e: Throwable) {
             if (e is CancellationException) throw e
-            errors.failed(call, e)
+            if (deadline != null && deadline.remaining() <= DEADLINE_SLACK) {
+                // it failed because its time ran out (its own calls, bounded by the same deadline, timed out): say so
+                errors.deadlinePassed(call, what, limit, started = true, failure = e)
+            } else {
+                errors.failed(call, e)
+            }
             null
         }
+    }
 
     /** A result, which may be null. */
     private class Invoked(
@@ -167,11 +204,13 @@ internal class DispatchRoutes(
 
     private suspend fun invokeAndRespond(
         call: ApplicationCall,
+        serviceName: String,
         method: MethodDescriptor,
         implementation: Any,
         args: Array<Any?>,
+        limit: InboundLimit,
     ) {
-        val result = (invokeOrAnswer(call, method, implementation, args) ?: return).value
+        val result = (invokeOrAnswer(call, serviceName, method, implementation, args, limit) ?: return).value
         val raw = method.resultType.rawClass
         if (raw == Unit::class.java || raw == Void::class.java || raw == Void.TYPE) {
             call.respondBytes(NULL_JSON, ContentType.Application.Json, HttpStatusCode.OK)
@@ -182,5 +221,8 @@ internal class DispatchRoutes(
 
     private companion object {
         val NULL_JSON = "null".toByteArray()
+
+        /** An implementation failing with less than this left of its deadline failed because the deadline passed. */
+        val DEADLINE_SLACK: java.time.Duration = java.time.Duration.ofMillis(1)
     }
 }

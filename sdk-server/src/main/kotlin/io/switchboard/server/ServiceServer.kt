@@ -58,6 +58,11 @@ public enum class ServerStatus {
  * method 404, malformed body or wrong arguments 400 (naming the parameter), a content type other than
  * JSON 415, a body over the limit 413, an exception in the implementation 500 with its type and message.
  *
+ * A call's deadline travels with it: the caller sends what remains in the `Switchboard-Timeout` header
+ * (milliseconds), capped here by [ServiceServerBuilder.maxRequestTimeout]. When it passes, the
+ * implementation is cancelled and the call answered 504; meanwhile the implementation's own calls
+ * inherit what remains ([io.switchboard.CallDeadline]). A malformed header value gets 400.
+ *
  * Kotlin code calls the suspending [start] and [stop]; Java code calls [startAsync] and [stopAsync], or
  * [close].
  */
@@ -78,7 +83,14 @@ public class ServiceServer internal constructor(
     private val errors = ErrorResponses(builder.exposeStackTraces)
     private val healthEndpoint = HealthEndpoint(builder.checks.toList())
     private val routes =
-        DispatchRoutes(hosted, builder.codec, ArgumentBinder(builder.codec, builder.maxBodyBytes, errors), errors, healthEndpoint)
+        DispatchRoutes(
+            hosted,
+            builder.codec,
+            ArgumentBinder(builder.codec, builder.maxBodyBytes, errors),
+            errors,
+            healthEndpoint,
+            InboundDeadlines(builder.maxRequestTimeout, errors),
+        )
 
     private val calls = InFlightCalls()
     private val lifecycle = Mutex()

@@ -22,6 +22,7 @@ public class ServiceServerBuilder internal constructor() {
     internal var drainTimeout: Duration = Duration.ofSeconds(10)
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
     internal var shutdownHook: Boolean = true
+    internal var maxRequestTimeout: Duration? = null
     internal var codec: Codec = JsonCodec()
     internal val checks = ArrayList<HealthCheckRegistration>()
     internal val startHooks = ArrayList<Runnable>()
@@ -100,6 +101,17 @@ public class ServiceServerBuilder internal constructor() {
      * that your code has begun.
      */
     public fun shutdownHook(enabled: Boolean): ServiceServerBuilder = apply { shutdownHook = enabled }
+
+    /**
+     * The longest a hosted call may run. A caller's deadline (header `Switchboard-Timeout`) longer than this
+     * is cut to it, and calls that carry none are bounded by it; when it passes, the implementation is
+     * cancelled and the call answered 504. Unset by default: only the caller's deadline bounds a call.
+     */
+    public fun maxRequestTimeout(timeout: Duration): ServiceServerBuilder =
+        apply {
+            require(!timeout.isNegative && !timeout.isZero) { "maxRequestTimeout: $timeout (expected: > 0)" }
+            maxRequestTimeout = timeout
+        }
 
     /** The codec for arguments and results; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceServerBuilder = apply { this.codec = codec }

@@ -3,18 +3,21 @@ package io.switchboard.internal.call
 import io.ktor.client.HttpClient
 import io.ktor.client.request.prepareRequest
 import io.ktor.client.statement.HttpResponse
+import io.switchboard.CallDeadline
 import io.switchboard.InvalidRequestException
 import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.ResponseInfo
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
+import io.switchboard.SwitchboardHeaders
 import io.switchboard.internal.InterceptorChain
 import io.switchboard.spi.AttemptChain
 import io.switchboard.spi.CallChain
 import io.switchboard.spi.CallInterceptor
 import io.switchboard.spi.Interceptor
 import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.withContext
 import org.slf4j.LoggerFactory
@@ -55,11 +58,13 @@ internal class CallPipeline(
         context.pinnedInstance = pinned
         val chain = interceptors.snapshot
         var deadline = Deadline.NONE
+        // the deadline of the inbound call this code serves (or of withCallDeadline), when there is one
+        val inherited = currentCoroutineContext()[CallDeadline]
         try {
             for (interceptor in chain) interceptor.beforeRequest(context)
             validate(context.serviceName, context.path)
             // the whole call's budget, counted from its start: interceptors' waits (pool, rate limit) spend it too
-            deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context))
+            deadline = Deadline.of(context.startNanos, timeouts.requestTimeout(context), inherited)
             val wrapping = callInterceptors.snapshot
             val result =
                 if (wrapping.isEmpty()) {
@@ -171,6 +176,12 @@ internal class CallPipeline(
                 context.markResponse()
                 val info = ResponseInfo(response.status.value, headersOf(response))
                 context.response = info
+                // the callee cut the call at the deadline this attempt sent it: no time remains to go on with
+                if (info.status == 504 && context.attemptTimeout == null && deadline.isBounded &&
+                    info.header(SwitchboardHeaders.DEADLINE_EXCEEDED) == "true"
+                ) {
+                    throw failures.deadlinePassed(context, deadline)
+                }
                 val retried = info.status >= 500 || info.status in policy.retryableStatuses
                 val notProcessed = info.status == 503 && info.header(RetryPolicy.NOT_PROCESSED_HEADER) == "true"
                 val pushback = if (retried) info.header(RetryPolicy.PUSHBACK_HEADER) else null

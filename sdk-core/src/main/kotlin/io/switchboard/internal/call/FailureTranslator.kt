@@ -33,7 +33,7 @@ internal class FailureTranslator(
 
             is HttpRequestTimeoutException -> {
                 // the attempt's own timeout when it was the shorter one, else the whole call's deadline
-                timeout(if (context.attemptTimeout != null) TimeoutKind.ATTEMPT else TimeoutKind.REQUEST, context, deadline, e)
+                timeout(if (context.attemptTimeout != null) TimeoutKind.ATTEMPT else deadlineKind(deadline), context, deadline, e)
             }
 
             is ConnectTimeoutException -> {
@@ -64,11 +64,14 @@ internal class FailureTranslator(
         }
     }
 
-    /** The call's deadline passed before it could go on (waiting for a connection, say). */
+    /** The call's deadline passed before it could go on (waiting for a connection, say, or on the callee, which said so). */
     fun deadlinePassed(
         context: RequestContext,
         deadline: Deadline,
-    ): ServiceTimeoutException = timeout(TimeoutKind.REQUEST, context, deadline, null)
+    ): ServiceTimeoutException = timeout(deadlineKind(deadline), context, deadline, null)
+
+    /** The call's own `requestTimeout`, or the deadline it inherited when that was the earlier one. */
+    private fun deadlineKind(deadline: Deadline): TimeoutKind = if (deadline.inherited) TimeoutKind.DEADLINE else TimeoutKind.REQUEST
 
     private fun timeout(
         kind: TimeoutKind,

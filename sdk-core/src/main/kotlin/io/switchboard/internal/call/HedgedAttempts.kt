@@ -7,6 +7,7 @@ import io.switchboard.RequestContext
 import io.switchboard.ResponseInfo
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
+import io.switchboard.SwitchboardHeaders
 import io.switchboard.spi.CallInterceptor
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
@@ -171,6 +172,10 @@ internal class HedgedAttempts(
                     client.prepareRequest { writer.write(this, context, url, deadline, null) }.execute { response ->
                         val answer = ResponseInfo(response.status.value, headersOf(response))
                         info = answer
+                        if (answer.status == 504 && deadline.isBounded && answer.header(SwitchboardHeaders.DEADLINE_EXCEEDED) == "true") {
+                            // the callee cut the call at the deadline this attempt sent it: the call's own deadline passed
+                            throw failures.deadlinePassed(context, deadline)
+                        }
                         if (retryable(answer) && lock.withLock { mayDrop(instance).also { if (it) running.remove(instance) } }) {
                             CallPipeline.RETRY
                         } else {

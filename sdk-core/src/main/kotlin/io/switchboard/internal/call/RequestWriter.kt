@@ -15,6 +15,7 @@ import io.ktor.http.parametersOf
 import io.switchboard.RequestBody
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
+import io.switchboard.SwitchboardHeaders
 import io.switchboard.spi.Codec
 
 /** Step two of a call: the URL on the chosen instance, and the HTTP request with headers, body and the call's timeouts. */
@@ -44,7 +45,10 @@ internal class RequestWriter(
         return url.toString()
     }
 
-    /** Fills [request] for [context] at [url]; the exchange may take what remains of [deadline], at most [attemptTimeout]. */
+    /**
+     * Fills [request] for [context] at [url]; the exchange may take what remains of [deadline], at most
+     * [attemptTimeout], and tells the callee so in [SwitchboardHeaders.TIMEOUT].
+     */
     fun write(
         request: HttpRequestBuilder,
         context: RequestContext,
@@ -93,14 +97,20 @@ internal class RequestWriter(
         val attemptBound = attemptTimeout != null && attemptTimeout.toMillis() < remaining
         context.attemptTimeout = if (attemptBound) attemptTimeout else null
         if (own != null || deadline.isBounded || attemptBound) {
+            val exchangeMillis =
+                when {
+                    attemptBound -> attemptTimeout!!.toMillis()
+                    deadline.isBounded -> maxOf(1L, remaining)
+                    else -> 0L
+                }
             request.timeout {
                 own?.connectTimeout?.let { connectTimeoutMillis = it.toMillis() }
                 own?.readTimeout?.let { socketTimeoutMillis = it.toMillis() }
-                if (attemptBound) {
-                    requestTimeoutMillis = attemptTimeout!!.toMillis()
-                } else if (deadline.isBounded) {
-                    requestTimeoutMillis = maxOf(1L, remaining)
-                }
+                if (exchangeMillis > 0L) requestTimeoutMillis = exchangeMillis
+            }
+            // what the callee may spend: a bound too long to matter is not sent
+            if (exchangeMillis in 1L..SwitchboardHeaders.MAX_TIMEOUT_MILLIS) {
+                request.headers[SwitchboardHeaders.TIMEOUT] = exchangeMillis.toString()
             }
         }
     }

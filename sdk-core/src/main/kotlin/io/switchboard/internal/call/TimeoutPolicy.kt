@@ -42,5 +42,6 @@ internal class TimeoutPolicy(
             TimeoutKind.READ -> readTimeout(context.serviceName)
             TimeoutKind.REQUEST -> deadline.timeout ?: requestTimeout(context)
             TimeoutKind.ATTEMPT -> context.attemptTimeout
+            TimeoutKind.DEADLINE -> deadline.timeout
         }
 }
