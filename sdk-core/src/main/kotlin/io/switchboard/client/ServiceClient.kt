@@ -105,6 +105,7 @@ public class ServiceClient private constructor(
             buffered,
             context.duration ?: Duration.ZERO,
             HashMap(context.attributes - ResponseLoggerPlugin.BODY),
+            context.attempts,
         )
     }
 
@@ -118,6 +119,7 @@ public class ServiceClient private constructor(
         if (!response.isSuccessful) {
             val spec = this.spec.endpoint(endpoint)
             throw HttpStatusException(target, response.instance, spec.method, spec.path, response.status, response.text().take(512))
+                .apply { recordAttempts(response.attempts) }
         }
         return response.data(type)
     }
