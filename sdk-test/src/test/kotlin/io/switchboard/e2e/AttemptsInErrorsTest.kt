@@ -7,6 +7,7 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldEndWith
 import io.kotest.matchers.string.shouldNotContain
+import io.kotest.matchers.string.shouldStartWith
 import io.kotest.matchers.types.shouldBeInstanceOf
 import io.ktor.http.HttpStatusCode
 import io.ktor.server.response.respondText
@@ -18,6 +19,7 @@ import io.switchboard.ServiceCallException
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceTimeoutException
+import io.switchboard.SwitchboardException
 import io.switchboard.TimeoutKind
 import io.switchboard.test.TestHttpServer
 import java.net.InetAddress
@@ -57,7 +59,7 @@ class AttemptsInErrorsTest :
                 staticInstances("svc", a.instance("svc"), ServiceInstance("svc", "127.0.0.1", refused), b.instance("svc"))
             }.use { manager ->
                 val e =
-                    shouldThrow<HttpStatusException> {
+                    shouldThrow<SwitchboardException> {
                         manager.post<Hello>("svc", "/orders", RequestOptions { idempotent(true) })
                     }
                 e.attempts shouldHaveSize RetryPolicy.DEFAULT.maxAttempts
@@ -70,11 +72,16 @@ class AttemptsInErrorsTest :
                 entries.forEach { it shouldBe listed.matchEntire(it)!!.value }
                 entries.map { listed.matchEntire(it)!!.groupValues[1].toInt() } shouldBe e.attempts.map { it.instance.port }
                 entries.single { it.contains("connection refused") } shouldContain ":$refused "
-                // the message still starts with the last answer, as a single attempt's would
-                message shouldContain "POST svc/orders answered HTTP 503 from 127.0.0.1:${e.instance.port}"
-                e.attempts
-                    .last()
-                    .failure shouldBe e
+                // the message still starts with the last attempt's failure, as a single attempt's would
+                val last = e.attempts.last()
+                last.failure shouldBe e
+                if (last.instance.port == refused) {
+                    e.shouldBeInstanceOf<ServiceCallException>()
+                    message shouldStartWith "POST svc/orders to 127.0.0.1:$refused failed: "
+                } else {
+                    e.shouldBeInstanceOf<HttpStatusException>()
+                    message shouldStartWith "POST svc/orders answered HTTP 503 from 127.0.0.1:${last.instance.port}"
+                }
                 e.attempts
                     .single { it.instance.port == refused }
                     .failure
