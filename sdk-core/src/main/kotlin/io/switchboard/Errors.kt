@@ -2,11 +2,49 @@ package io.switchboard
 
 import java.time.Duration
 
-/** Base type of every failure Switchboard reports; the message says what went wrong and what to do. */
+/**
+ * Base type of every failure Switchboard reports; the message says what went wrong and what to do.
+ *
+ * When a call ended in it after more than one attempt, the message ends with the attempts — where each
+ * went and why it failed, such as `after 3 attempts: 127.0.0.1:4101 HTTP 503 in 2 ms; 127.0.0.1:4102
+ * connection refused in 1 ms; …` (at most ten of them) — and [attempts] lists them.
+ */
 public open class SwitchboardException(
     message: String,
     cause: Throwable? = null,
-) : RuntimeException(message, cause)
+) : RuntimeException(message, cause) {
+    @Volatile
+    private var recorded: List<Attempt>? = null
+
+    /**
+     * The attempts of the call that ended in this failure, in order, the last one included (its
+     * [Attempt.failure] is this exception or what it wraps); empty when the failure came before any
+     * attempt or not from a call.
+     */
+    public val attempts: List<Attempt> get() = recorded.orEmpty()
+
+    /** The message as constructed, without the attempts. */
+    internal val baseMessage: String? get() = super.message
+
+    override val message: String?
+        get() {
+            val attempts = recorded
+            if (attempts == null || attempts.size < 2) return super.message
+            return super.message + "; " + describe(attempts)
+        }
+
+    /** Records the attempts of the call this failure ended; the first call to record wins (an inner call's failure keeps its own). */
+    internal fun recordAttempts(attempts: List<Attempt>) {
+        if (recorded == null) recorded = attempts
+    }
+}
+
+/** How many attempts a message lists at most; the rest are counted. */
+private const val MAX_LISTED = 10
+
+private fun describe(attempts: List<Attempt>): String =
+    "after ${attempts.size} attempts: " + attempts.take(MAX_LISTED).joinToString("; ") +
+        (if (attempts.size > MAX_LISTED) "; … and ${attempts.size - MAX_LISTED} more" else "")
 
 /**
  * No instance of [serviceName] could be chosen: none is registered, or none is healthy with a weight above zero.

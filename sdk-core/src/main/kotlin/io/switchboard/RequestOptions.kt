@@ -1,5 +1,6 @@
 package io.switchboard
 
+import io.switchboard.internal.RetryOverrides
 import java.time.Duration
 import kotlin.time.toJavaDuration
 
@@ -21,11 +22,20 @@ public class RequestOptions private constructor(
     public val body: RequestBody? = builder.body
     public val timeout: Duration? = builder.timeout
 
-    /** Whether the call may be repeated safely; null to go by its HTTP method (GET, HEAD, OPTIONS, PUT, DELETE are). */
+    /**
+     * Whether the call may be repeated safely; null for what its spec endpoint or interface method says
+     * (`@Idempotent`), else its service's setting, else its HTTP method (GET, HEAD, OPTIONS, PUT, DELETE are).
+     */
     public val idempotent: Boolean? = builder.idempotent
 
-    /** This call's retry policy, replacing its service's and the manager's; null for theirs. */
+    /**
+     * This call's retry policy, replacing its endpoint's or method's (`@Retry`), its service's and the
+     * manager's; null for theirs.
+     */
     public val retry: RetryPolicy? = builder.retry
+
+    /** An endpoint's or method's retry keys, laid over the service's policy when [retry] is not set. */
+    internal val retryOverrides: RetryOverrides? = builder.retryOverrides
 
     /** A builder that starts from these options. */
     public fun newBuilder(): Builder = Builder(this)
@@ -43,6 +53,7 @@ public class RequestOptions private constructor(
         internal var timeout: Duration? = from?.timeout
         internal var idempotent: Boolean? = from?.idempotent
         internal var retry: RetryPolicy? = from?.retry
+        internal var retryOverrides: RetryOverrides? = from?.retryOverrides
 
         init {
             from?.queryParameters?.forEach { (k, v) -> query[k] = v.toMutableList() }

@@ -8,12 +8,20 @@ package io.switchboard
  * - any method is retried when the request provably never reached the application: the connection was
  *   refused or could not be made, or the server answered 503 and said it did not run the call (a
  *   draining `ServiceServer` does);
- * - idempotent calls (GET, HEAD, OPTIONS, PUT, DELETE, or any call marked `idempotent(true)`) are also
+ * - idempotent calls (GET, HEAD, OPTIONS, PUT, DELETE, or any call marked idempotent) are also
  *   retried when the connection broke or a timeout fired, and on the [retryableStatuses];
  * - retries of a service stay within its retry budget: at most [budgetRatio] of its calls plus
  *   [minRetriesPerSecond] a second, so retries never multiply an outage.
  *
  * The default retries up to 3 attempts on 502, 503 and 504; [NONE] turns retries off.
+ *
+ * Where it is set, the most specific wins — for the policy and for idempotency alike: the call
+ * (`RequestOptions.retry` / `idempotent`, a spec client's `Params`), then the spec endpoint
+ * (`EndpointSpec.retry` / `idempotent`) or the interface method (`@Retry` / `@Idempotent`, on the method,
+ * else on the interface), then the service (`ServiceSettings`, YAML `service-caller.services.<name>`),
+ * then the manager (`ServiceManagerBuilder.retry`, YAML `service-caller.retry`); a call not marked at any
+ * level is idempotent by its HTTP method. A YAML `retry` section of a service or of a spec endpoint, and
+ * `@Retry`, set only the keys they name: the others come from the policy that applies below them.
  */
 public class RetryPolicy private constructor(
     builder: Builder,

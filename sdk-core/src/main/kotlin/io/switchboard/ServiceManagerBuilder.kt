@@ -45,7 +45,11 @@ public class ServiceManagerBuilder internal constructor() {
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
     internal var retry: RetryPolicy = RetryPolicy.DEFAULT
 
-    /** When failed attempts are tried again on another instance; [RetryPolicy.DEFAULT] (3 attempts, budgeted) by default. */
+    /**
+     * When failed attempts are tried again on another instance; [RetryPolicy.DEFAULT] (3 attempts, budgeted)
+     * by default. A service's, a spec endpoint's or interface method's and a call's own policy win over it;
+     * the keys a YAML `services.<name>.retry` section leaves out come from it, even when set after [config].
+     */
     public fun retry(policy: RetryPolicy): ServiceManagerBuilder = apply { retry = policy }
 
     /**

@@ -1,20 +1,27 @@
 package io.switchboard
 
 import io.switchboard.balancer.LoadBalancers
+import io.switchboard.internal.RetryOverrides
 import io.switchboard.spi.LoadBalancerFactory
 import java.time.Duration
 import kotlin.time.toJavaDuration
 
 /**
- * Settings of one service that replace the manager's: its load balancer and its timeouts.
+ * Settings of one service that replace the manager's: its load balancer, its timeouts, its retry policy
+ * and whether its calls may be repeated.
  *
- * Unset values (null) fall back to the manager's. A per-call timeout still wins over [requestTimeout].
+ * Unset values (null) fall back to the manager's. A per-call timeout still wins over [requestTimeout];
+ * a call's own retry policy and idempotency (`RequestOptions`), and a spec endpoint's or an interface
+ * method's (`@Idempotent`, `@Retry`), win over [retry] and [idempotent].
  *
  * @property loadBalancer the service's strategy.
  * @property connectTimeout how long establishing a connection to the service may take.
  * @property readTimeout how long a connection to the service may stay silent.
  * @property requestTimeout how long a whole call to the service may take.
- * @property retry when the service's failed attempts are tried again elsewhere.
+ * @property retry when the service's failed attempts are tried again elsewhere; null for the manager's policy.
+ * @property idempotent whether every call of the service may be repeated safely (a service whose POSTs
+ *   are idempotent): true retries them like GETs, false retries none once it may have reached the
+ *   application; null goes by each call's HTTP method.
  */
 public class ServiceSettings private constructor(
     builder: Builder,
@@ -24,12 +31,17 @@ public class ServiceSettings private constructor(
     public val readTimeout: Duration? = builder.readTimeout
     public val requestTimeout: Duration? = builder.requestTimeout
     public val retry: RetryPolicy? = builder.retry
+    public val idempotent: Boolean? = builder.idempotent
+
+    /** A YAML `retry` section's keys, laid over the manager's policy when [retry] is not set. */
+    internal val retryOverrides: RetryOverrides? = builder.retryOverrides
 
     /** A builder starting from these settings. */
     public fun newBuilder(): Builder = Builder(this)
 
     override fun toString(): String =
-        "ServiceSettings(connectTimeout=$connectTimeout, readTimeout=$readTimeout, requestTimeout=$requestTimeout)"
+        "ServiceSettings(connectTimeout=$connectTimeout, readTimeout=$readTimeout, requestTimeout=$requestTimeout, " +
+            "retry=${retry ?: retryOverrides}, idempotent=$idempotent)"
 
     /** Builds [ServiceSettings]; every setter checks its value. */
     public class Builder internal constructor(
@@ -40,9 +52,18 @@ public class ServiceSettings private constructor(
         internal var readTimeout: Duration? = from?.readTimeout
         internal var requestTimeout: Duration? = from?.requestTimeout
         internal var retry: RetryPolicy? = from?.retry
+        internal var idempotent: Boolean? = from?.idempotent
+        internal var retryOverrides: RetryOverrides? = from?.retryOverrides
 
-        /** The retry policy of this service. */
+        /** The retry policy of this service, replacing the manager's (and a YAML `retry` section of the service). */
         public fun retry(policy: RetryPolicy): Builder = apply { retry = policy }
+
+        /**
+         * Whether every call of this service may be repeated safely: true for a service whose POSTs are
+         * idempotent (its failed attempts are then retried like a GET's); false to retry none of its calls once
+         * they may have reached the application. Unset, each call goes by its HTTP method.
+         */
+        public fun idempotent(idempotent: Boolean): Builder = apply { this.idempotent = idempotent }
 
         /** The strategy, by name: one of [LoadBalancers.names]. */
         public fun loadBalancer(name: String): Builder = apply { loadBalancer = LoadBalancers.factory(name) }

@@ -1,5 +1,6 @@
 package io.switchboard.client
 
+import io.switchboard.Attempt
 import io.switchboard.BodyType
 import io.switchboard.BufferedResponse
 import io.switchboard.ServiceInstance
@@ -13,12 +14,14 @@ import java.time.Duration
  * @property endpoint the endpoint called.
  * @property elapsed how long the call took.
  * @property attributes what plugins recorded (tracking token, time blocked by a pool or rate limit, …).
+ * @property attempts the call's attempts, in order: the ones retried elsewhere, then the one that answered.
  */
 public class ClientResponse internal constructor(
     public val endpoint: String,
     private val response: BufferedResponse,
     public val elapsed: Duration,
     public val attributes: Map<String, Any>,
+    public val attempts: List<Attempt>,
 ) {
     /** The HTTP status code. */
     public val status: Int get() = response.status

@@ -1,9 +1,12 @@
 package io.switchboard.client
 
 import io.switchboard.ConfigurationException
+import io.switchboard.RetryPolicy
+import io.switchboard.config.ConfigBinder
 import io.switchboard.config.ConfigNode
 import io.switchboard.config.ConfigSection
 import io.switchboard.config.parseYaml
+import io.switchboard.internal.RetryOverrides
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
@@ -18,6 +21,12 @@ import java.time.Duration
  * @property query query parameters of this endpoint (over the client's, under the call's).
  * @property timeout the timeout of this endpoint (over the client's, under the call's).
  * @property mock a canned answer, used by sdk-test's mocks; null for none.
+ * @property idempotent whether calls of this endpoint may be repeated safely (a POST that creates nothing
+ *   twice, say), so a failed attempt is retried elsewhere as a GET's is; null for the service's setting,
+ *   else the HTTP method's. A call's own `Params.idempotent` wins.
+ * @property retry the retry policy of this endpoint, replacing the service's and the manager's; a call's
+ *   own `Params.retry` wins. In a YAML spec, an endpoint's `retry:` section (the keys of
+ *   `service-caller.retry`) sets only the keys it names, over the service's policy, and this stays null.
  */
 public class EndpointSpec
     @JvmOverloads
@@ -29,7 +38,12 @@ public class EndpointSpec
         public val query: Map<String, List<String>> = emptyMap(),
         public val timeout: Duration? = null,
         public val mock: MockAnswer? = null,
+        public val idempotent: Boolean? = null,
+        public val retry: RetryPolicy? = null,
     ) {
+        /** A YAML endpoint's `retry:` keys, laid over the service's policy when [retry] is not set. */
+        internal var retryOverrides: RetryOverrides? = null
+
         init {
             require(name.isNotBlank()) { "endpoint name: '$name' (expected: a non-blank name)" }
             require(path.startsWith("/")) { "endpoint $name: path '$path' (expected: a path starting with '/')" }
@@ -101,6 +115,8 @@ public class MockAnswer
  *     path: /users
  *     headers: { X-Audit: "on" }
  *     timeout: 2s
+ *     idempotent: true                  # retried elsewhere like a GET (it creates nothing twice)
+ *     retry: { max-attempts: 2 }        # over the service's policy
  *     mock: { status: 201, json: '{"id": 1}' }
  * ```
  *
@@ -224,7 +240,7 @@ public inline fun ClientSpec(block: ClientSpec.Builder.() -> Unit): ClientSpec =
 /** Reads a spec tree, with errors that name the endpoint and the field. */
 private object SpecReader {
     private val topKeys = listOf("base-url", "service", "headers", "query", "timeout", "endpoints")
-    private val endpointKeys = listOf("method", "path", "headers", "query", "timeout", "mock")
+    private val endpointKeys = listOf("method", "path", "headers", "query", "timeout", "mock", "idempotent", "retry")
     private val mockKeys = listOf("status", "json", "text", "headers")
     private val methods = listOf("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS").associateBy { it.lowercase() }
 
@@ -260,7 +276,8 @@ private object SpecReader {
                     query = section.stringMap("query").mapValues { listOf(it.value) },
                     timeout = section.duration("timeout"),
                     mock = mock,
-                )
+                    idempotent = section.boolean("idempotent"),
+                ).apply { retryOverrides = section.section("retry", ConfigBinder.retryKeys)?.let(ConfigBinder::retryOverrides) }
             }.values
             .forEach(builder::endpoint)
         return builder.build()

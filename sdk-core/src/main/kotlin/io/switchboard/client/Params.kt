@@ -2,13 +2,15 @@ package io.switchboard.client
 
 import io.switchboard.BodyType
 import io.switchboard.RequestBody
+import io.switchboard.RetryPolicy
 import io.switchboard.bodyTypeOf
 import java.time.Duration
 import kotlin.time.toJavaDuration
 
 /**
  * The parameters of one [ServiceClient.call]: values for the path's `{placeholders}`, a payload, and
- * request-level headers, query parameters and timeout (which win over the endpoint's and the client's).
+ * request-level headers, query parameters, timeout and retry settings (which win over the endpoint's and
+ * the client's).
  *
  * Java: `Params.builder().path("user_id", 42).json(user).build()`; Kotlin: `Params { path("user_id", 42) }`.
  */
@@ -30,6 +32,12 @@ public class Params private constructor(
     /** The request-level timeout, if any. */
     public val timeout: Duration? = builder.timeout
 
+    /** Whether this call may be repeated safely, over the endpoint's setting; null for the endpoint's. */
+    public val idempotent: Boolean? = builder.idempotent
+
+    /** This call's retry policy, over the endpoint's, the service's and the manager's; null for theirs. */
+    public val retry: RetryPolicy? = builder.retry
+
     override fun toString(): String =
         "Params(path=$path, headers=${headers.keys}, query=${query.keys}, body=${body?.javaClass?.simpleName}, timeout=$timeout)"
 
@@ -40,6 +48,8 @@ public class Params private constructor(
         internal val query = LinkedHashMap<String, List<String>>()
         internal var body: RequestBody? = null
         internal var timeout: Duration? = null
+        internal var idempotent: Boolean? = null
+        internal var retry: RetryPolicy? = null
 
         /** The value of path placeholder `{name}`. */
         public fun path(
@@ -88,6 +98,12 @@ public class Params private constructor(
         /** The request-level timeout, for Kotlin callers. */
         @JvmSynthetic
         public fun timeout(timeout: kotlin.time.Duration): Builder = timeout(timeout.toJavaDuration())
+
+        /** Marks this call as safe to repeat (retried elsewhere as a GET is), or with false as not, over the endpoint's setting. */
+        public fun idempotent(idempotent: Boolean): Builder = apply { this.idempotent = idempotent }
+
+        /** The retry policy of this call. */
+        public fun retry(policy: RetryPolicy): Builder = apply { retry = policy }
 
         /** The parameters. */
         public fun build(): Params = Params(this)

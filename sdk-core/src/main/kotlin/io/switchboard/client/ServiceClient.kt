@@ -24,7 +24,8 @@ import java.util.function.Consumer
  *
  * Path placeholders are filled from the call's path parameters (a missing one fails before anything is
  * sent). Headers, query parameters and the timeout merge at three levels — client, endpoint, call —
- * and the call wins. Plugins are [Interceptor]s: the same chain, phases and order as a
+ * and the call wins; so do idempotency and the retry policy (endpoint, call), over the service's and
+ * the manager's. Plugins are [Interceptor]s: the same chain, phases and order as a
  * [ServiceManager]'s, which the client runs on (discovery and load balancing included when the spec
  * names a service).
  */
@@ -94,6 +95,9 @@ public class ServiceClient private constructor(
             }.forEach { (name, values) -> options.query(name, *values.toTypedArray()) }
         val timeout = params.timeout ?: spec.timeout ?: this.spec.timeout
         timeout?.let(options::timeout)
+        (params.idempotent ?: spec.idempotent)?.let(options::idempotent)
+        val retry = params.retry ?: spec.retry
+        if (retry != null) options.retry(retry) else options.retryOverrides = spec.retryOverrides
         val built = options.build().withBody(params)
         val attributes = mapOf(ENDPOINT to endpoint, PATH_PARAMS to params.path)
         val (buffered, context) =
@@ -105,6 +109,7 @@ public class ServiceClient private constructor(
             buffered,
             context.duration ?: Duration.ZERO,
             HashMap(context.attributes - ResponseLoggerPlugin.BODY),
+            context.attempts,
         )
     }
 
@@ -118,6 +123,7 @@ public class ServiceClient private constructor(
         if (!response.isSuccessful) {
             val spec = this.spec.endpoint(endpoint)
             throw HttpStatusException(target, response.instance, spec.method, spec.path, response.status, response.text().take(512))
+                .apply { recordAttempts(response.attempts) }
         }
         return response.data(type)
     }

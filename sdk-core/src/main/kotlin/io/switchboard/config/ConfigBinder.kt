@@ -5,6 +5,7 @@ import io.switchboard.HttpEngine
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.balancer.LoadBalancers
+import io.switchboard.internal.RetryOverrides
 import io.switchboard.internal.levenshtein
 import org.slf4j.event.Level
 
@@ -26,8 +27,20 @@ internal object ConfigBinder {
             "services",
             "retry",
         )
-    private val serviceKeys = listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry")
-    private val retryKeys = listOf("max-attempts", "retryable-statuses", "attempt-timeout", "budget-ratio", "budget-min-per-second")
+    private val serviceKeys = listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry", "idempotent")
+
+    /** The keys of a `retry` section, wherever one appears (the manager, a service, a client spec's endpoint). */
+    internal val retryKeys: List<String> =
+        listOf(
+            "max-attempts",
+            "retryable-statuses",
+            "attempt-timeout",
+            "budget-ratio",
+            "budget-min-per-second",
+            "backoff-initial",
+            "backoff-max",
+            "hedging-delay",
+        )
     private val instanceKeys = listOf("host", "port", "weight", "secure", "healthy", "cluster", "instance-id", "metadata")
     private val interceptorKeys = listOf("logging", "auth", "metrics")
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
@@ -71,6 +84,7 @@ internal object ConfigBinder {
 
     private fun caller(section: ConfigSection): ServiceCallerConfig {
         val defaults = ServiceCallerConfig()
+        val retry = section.section("retry", retryKeys)?.let(::retryOverrides)?.over(RetryPolicy.DEFAULT)
         return ServiceCallerConfig(
             lbType = strategy(section) ?: defaults.lbType,
             connectionTimeout = section.duration("connection-timeout") ?: defaults.connectionTimeout,
@@ -80,8 +94,8 @@ internal object ConfigBinder {
             keepAlive = section.duration("keep-alive") ?: defaults.keepAlive,
             engine = section.choice("engine", engines) ?: defaults.engine,
             interceptors = section.section("interceptors", interceptorKeys)?.let(::interceptors) ?: defaults.interceptors,
-            services = section.namedSections("services", serviceKeys, ::service),
-            retry = section.section("retry", retryKeys)?.let(::retry),
+            services = section.namedSections("services", serviceKeys) { name, service -> service(name, service, retry) },
+            retry = retry,
         )
     }
 
@@ -106,34 +120,40 @@ internal object ConfigBinder {
         return InterceptorsConfig(logging, auth, metrics)
     }
 
+    /** `services.<name>`; its `retry` section refines [callerRetry] (the `service-caller.retry` section's policy, if any). */
     private fun service(
         name: String,
         section: ConfigSection,
-    ): ServiceConfig =
-        ServiceConfig(
+        callerRetry: RetryPolicy?,
+    ): ServiceConfig {
+        val retry = section.section("retry", retryKeys)?.let(::retryOverrides)
+        return ServiceConfig(
             lbType = strategy(section),
             connectionTimeout = section.duration("connection-timeout"),
             readTimeout = section.duration("read-timeout"),
             requestTimeout = section.duration("request-timeout"),
             instances = section.sectionList("instances", instanceKeys) { instance(name, it) },
-            retry = section.section("retry", retryKeys)?.let(::retry),
+            retry = retry?.over(callerRetry ?: RetryPolicy.DEFAULT),
+            idempotent = section.boolean("idempotent"),
+            retryOverrides = retry,
         )
-
-    /** A `retry` section: what it leaves out keeps [RetryPolicy.DEFAULT]'s value. */
-    private fun retry(section: ConfigSection): RetryPolicy {
-        val builder = RetryPolicy.builder()
-        section.int("max-attempts", 1..10)?.let(builder::maxAttempts)
-        section.intList("retryable-statuses", 300..599)?.let { builder.retryableStatuses(*it.toIntArray()) }
-        section.duration("attempt-timeout")?.let(builder::attemptTimeout)
-        val ratio = section.double("budget-ratio", 0.0)
-        val floor = section.int("budget-min-per-second", 0..100_000)
-        if (ratio != null ||
-            floor != null
-        ) {
-            builder.budget(ratio ?: RetryPolicy.DEFAULT.budgetRatio, floor ?: RetryPolicy.DEFAULT.minRetriesPerSecond)
-        }
-        return builder.build()
     }
+
+    /**
+     * A `retry` section as the keys it sets: the ones it leaves out come from the policy it refines — for
+     * `service-caller.retry` [RetryPolicy.DEFAULT], for a service's the manager's, for an endpoint's its service's.
+     */
+    internal fun retryOverrides(section: ConfigSection): RetryOverrides =
+        RetryOverrides(
+            maxAttempts = section.int("max-attempts", 1..10),
+            retryableStatuses = section.intList("retryable-statuses", 300..599)?.toSet(),
+            attemptTimeout = section.duration("attempt-timeout"),
+            budgetRatio = section.double("budget-ratio", 0.0),
+            minRetriesPerSecond = section.int("budget-min-per-second", 0..100_000),
+            initialBackoff = section.duration("backoff-initial"),
+            maxBackoff = section.duration("backoff-max"),
+            hedgingDelay = section.duration("hedging-delay"),
+        )
 
     private fun instance(
         serviceName: String,

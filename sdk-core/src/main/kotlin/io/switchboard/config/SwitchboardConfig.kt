@@ -10,6 +10,7 @@ import io.switchboard.ServiceSettings
 import io.switchboard.interceptor.AuthInterceptor
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.interceptor.MetricsInterceptor
+import io.switchboard.internal.RetryOverrides
 import io.switchboard.spi.RegistryConnection
 import io.switchboard.spi.RegistryProvider
 import org.slf4j.event.Level
@@ -84,7 +85,9 @@ public class SwitchboardConfig internal constructor(
             service.connectionTimeout?.let(settings::connectTimeout)
             service.readTimeout?.let(settings::readTimeout)
             service.requestTimeout?.let(settings::requestTimeout)
-            service.retry?.let(settings::retry)
+            // the keys the service's section leaves out follow the manager's policy, whatever sets it (YAML or the builder)
+            settings.retryOverrides = service.retryOverrides
+            service.idempotent?.let(settings::idempotent)
             builder.service(name, settings.build())
             if (service.instances.isNotEmpty()) builder.staticInstances(name, service.instances)
         }
@@ -198,7 +201,11 @@ public class AuthConfig
  * @property readTimeout the service's read timeout, or null.
  * @property requestTimeout the service's request timeout, or null.
  * @property instances static instances for the embedded registry.
- * @property retry the service's retry policy, or null for the manager's.
+ * @property retry the service's retry policy, or null for the manager's. The keys its `retry` section leaves
+ *   out come from the manager's policy: here from `service-caller.retry` (else [RetryPolicy.DEFAULT]); in a
+ *   manager, from the policy the manager ends up with (a builder's `retry(…)` after `config(…)` included).
+ * @property idempotent `idempotent`: whether every call of the service may be repeated safely (a service whose
+ *   POSTs are idempotent), so its failed attempts are retried like a GET's; null to go by each call's method.
  */
 public class ServiceConfig
     internal constructor(
@@ -208,8 +215,10 @@ public class ServiceConfig
         public val requestTimeout: Duration? = null,
         public val instances: List<ServiceInstance> = emptyList(),
         public val retry: RetryPolicy? = null,
+        public val idempotent: Boolean? = null,
+        internal val retryOverrides: RetryOverrides? = null,
     ) {
         override fun toString(): String =
             "ServiceConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +
-                "requestTimeout=$requestTimeout, instances=$instances)"
+                "requestTimeout=$requestTimeout, instances=$instances, retry=$retry, idempotent=$idempotent)"
     }

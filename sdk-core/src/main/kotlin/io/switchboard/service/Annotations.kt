@@ -77,3 +77,41 @@ public annotation class Header(
 @Target(AnnotationTarget.VALUE_PARAMETER)
 @Retention(AnnotationRetention.RUNTIME)
 public annotation class Body
+
+/**
+ * Calls of this method may be repeated safely, so a failed attempt is retried on another instance as a
+ * GET's is (after a broken connection, a timeout, a retryable status such as 503), even when it travels
+ * as a POST — every dispatch call does. On the interface, it applies to each method without its own;
+ * `@Idempotent(false)` on a method opts it out, so it is retried only when the request provably never
+ * reached the application.
+ *
+ * It wins over the service's setting (`ServiceSettings.idempotent`, YAML `services.<name>.idempotent`).
+ *
+ * @property value whether calls of the method may be repeated.
+ */
+@Target(AnnotationTarget.FUNCTION, AnnotationTarget.CLASS)
+@Retention(AnnotationRetention.RUNTIME)
+@MustBeDocumented
+public annotation class Idempotent(
+    val value: Boolean = true,
+)
+
+/**
+ * The retry policy of this method's calls, refining its service's (else the manager's): what is left at
+ * its default keeps that policy's value. `@Retry(maxAttempts = 1)` turns retries off for the method;
+ * `@Retry(maxAttempts = 5)` allows five attempts, and whether each failure may be retried still depends
+ * on the call being idempotent (see [Idempotent]). On the interface, it applies to each method without
+ * its own.
+ *
+ * @property maxAttempts attempts per call, the first included (at least 1); 0 keeps the service's.
+ * @property retryableStatuses the statuses after which an idempotent call is retried (300..599); empty keeps the service's.
+ * @property attemptTimeout how long one attempt may take, written as in YAML (`300ms`, `2s`, `PT1S`); empty keeps the service's.
+ */
+@Target(AnnotationTarget.FUNCTION, AnnotationTarget.CLASS)
+@Retention(AnnotationRetention.RUNTIME)
+@MustBeDocumented
+public annotation class Retry(
+    val maxAttempts: Int = 0,
+    val retryableStatuses: IntArray = [],
+    val attemptTimeout: String = "",
+)

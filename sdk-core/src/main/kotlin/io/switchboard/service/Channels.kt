@@ -68,7 +68,9 @@ internal class RestCall(
                 ParameterRole.BODY -> options.json(value, p.type)
             }
         }
-        return exchange(manager, http, descriptor, method, path, options.build(), instance) { decodeResult(codec, method.resultType, it) }
+        return exchange(manager, http, descriptor, method, path, options.retryOf(method).build(), instance) {
+            decodeResult(codec, method.resultType, it)
+        }
     }
 
     private fun scalar(value: Any?): String = value?.toString() ?: ""
@@ -92,7 +94,12 @@ internal class DispatchJsonCall(
         instance: ServiceInstance?,
     ): Any? {
         val body = encodeArguments(codec, method, args)
-        val options = RequestOptions.builder().bytes(body, "application/json").build()
+        val options =
+            RequestOptions
+                .builder()
+                .bytes(body, "application/json")
+                .retryOf(method)
+                .build()
         return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options, instance) {
             decodeResult(codec, method.resultType, it)
         }
@@ -109,7 +116,12 @@ internal class BinaryDispatchCall(
         args: Array<Any?>,
         instance: ServiceInstance?,
     ): Any? {
-        val options = RequestOptions.builder().bytes(format.encodeArguments(method, args), format.contentType).build()
+        val options =
+            RequestOptions
+                .builder()
+                .bytes(format.encodeArguments(method, args), format.contentType)
+                .retryOf(method)
+                .build()
         return exchange(
             manager,
             "POST",
@@ -175,6 +187,13 @@ internal class LocalCall(
         return invokeImplementation(target, method, args)
     }
 }
+
+/** The method's `@Idempotent` and `@Retry` (a proxy call has no options of its own to override them). */
+private fun RequestOptions.Builder.retryOf(method: MethodDescriptor): RequestOptions.Builder =
+    apply {
+        method.idempotent?.let(::idempotent)
+        retryOverrides = method.retry
+    }
 
 /** Sends one channel call and decodes a 2xx body with [decode]; other statuses become [RemoteServiceException]. */
 private suspend fun exchange(

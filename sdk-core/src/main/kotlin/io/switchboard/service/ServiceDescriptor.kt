@@ -3,6 +3,8 @@ package io.switchboard.service
 import io.switchboard.BodyType
 import io.switchboard.ConfigurationException
 import io.switchboard.InternalSwitchboardApi
+import io.switchboard.config.parseDuration
+import io.switchboard.internal.RetryOverrides
 import java.lang.reflect.Method
 import java.lang.reflect.Modifier
 import java.lang.reflect.ParameterizedType
@@ -68,6 +70,7 @@ public class ParameterDescriptor internal constructor(
  * @property parameters the parameters, without a suspend function's continuation.
  * @property kind how the method returns.
  * @property resultType the type of the result (`R` of `CompletableFuture<R>` or of a suspend function).
+ * @property idempotent what `@Idempotent` on the method (else on the interface) says; null when neither has it.
  */
 @InternalSwitchboardApi
 public class MethodDescriptor internal constructor(
@@ -78,6 +81,9 @@ public class MethodDescriptor internal constructor(
     public val parameters: List<ParameterDescriptor>,
     public val kind: CallKind,
     public val resultType: BodyType,
+    public val idempotent: Boolean? = null,
+    /** What `@Retry` on the method (else on the interface) sets, over the service's policy. */
+    internal val retry: RetryOverrides? = null,
 ) {
     /** `Interface.method`, for messages. */
     public val qualifiedName: String get() = "${method.declaringClass.simpleName}.${method.name}"
@@ -231,7 +237,43 @@ public class ServiceDescriptor private constructor(
                     throw ConfigurationException("$where: parameter @Path(\"$it\") has no {$it} in path $path")
                 }
             }
-            return MethodDescriptor(method, method.name, http, path?.let { prefix + it }, parameters, kind, BodyType.of(result))
+            return MethodDescriptor(
+                method,
+                method.name,
+                http,
+                path?.let { prefix + it },
+                parameters,
+                kind,
+                BodyType.of(result),
+                (method.getAnnotation(Idempotent::class.java) ?: type.getAnnotation(Idempotent::class.java))?.value,
+                (method.getAnnotation(Retry::class.java) ?: type.getAnnotation(Retry::class.java))?.let { retryOverrides(where, it) },
+            )
+        }
+
+        /** What [retry] sets, each value checked; the errors name [where] and the attribute. */
+        private fun retryOverrides(
+            where: String,
+            retry: Retry,
+        ): RetryOverrides {
+            fun bad(
+                attribute: String,
+                value: String,
+                expected: String,
+            ): Nothing = throw ConfigurationException("$where: @Retry($attribute = $value) (expected: $expected)")
+            if (retry.maxAttempts < 0) bad("maxAttempts", retry.maxAttempts.toString(), "at least 1, or 0 for the service's")
+            retry.retryableStatuses.firstOrNull { it !in 300..599 }?.let {
+                bad("retryableStatuses", retry.retryableStatuses.joinToString(", ", "{", "}"), "statuses from 300 to 599")
+            }
+            val timeout =
+                retry.attemptTimeout.takeIf { it.isNotBlank() }?.let { text ->
+                    parseDuration(text.trim())?.takeIf { !it.isNegative && !it.isZero }
+                        ?: bad("attemptTimeout", "\"$text\"", "a duration above zero, such as 300ms, 2s or PT1S")
+                }
+            return RetryOverrides(
+                maxAttempts = retry.maxAttempts.takeIf { it > 0 },
+                retryableStatuses = retry.retryableStatuses.takeIf { it.isNotEmpty() }?.toSet(),
+                attemptTimeout = timeout,
+            )
         }
 
         private fun unnamed(

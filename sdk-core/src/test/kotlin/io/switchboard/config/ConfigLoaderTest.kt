@@ -169,10 +169,14 @@ class ConfigLoaderTest :
             retry.retryableStatuses shouldBe setOf(503)
             retry.budgetRatio shouldBe 0.1
             retry.minRetriesPerSecond shouldBe 10
-            config.serviceCaller.services
-                .getValue("orders")
-                .retry!!
-                .maxAttempts shouldBe 1
+            val orders = config.serviceCaller.services.getValue("orders")
+            orders.retry!!.maxAttempts shouldBe 1
+            // what the service's section leaves out comes from service-caller.retry, not from the defaults
+            orders.retry!!.retryableStatuses shouldBe setOf(503)
+            orders.retry!!.budgetRatio shouldBe 0.1
+            orders.idempotent shouldBe null
+            failure("application.yaml" to "service-caller:\n  services:\n    orders:\n      idempotnet: true") shouldContain
+                "service-caller.services.orders.idempotnet is not a known key (did you mean 'idempotent'?)"
             failure("application.yaml" to "service-caller:\n  retry:\n    retryable-statuses: 503, 200") shouldContain
                 "application.yaml:3:25: service-caller.retry.retryable-statuses: '200' (expected: whole numbers from 300 to 599"
             failure("application.yaml" to "service-caller:\n  retry:\n    max-atempts: 2") shouldContain "did you mean 'max-attempts'?"

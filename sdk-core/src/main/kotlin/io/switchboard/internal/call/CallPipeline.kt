@@ -82,6 +82,7 @@ internal class CallPipeline(
             val failure = failures.translate(e, context, deadline)
             context.exception = failure
             context.markEnd()
+            failures.recordAttempts(failure, context)
             withContext(NonCancellable) {
                 for (interceptor in chain) {
                     try {

@@ -64,6 +64,17 @@ internal class FailureTranslator(
         }
     }
 
+    /**
+     * Gives the call's [failure] the list of its attempts, once the call has ended (its message then lists
+     * them when there were several); a failure of an inner call keeps its own.
+     */
+    fun recordAttempts(
+        failure: Throwable,
+        context: RequestContext,
+    ) {
+        if (failure is SwitchboardException) failure.recordAttempts(context.attempts)
+    }
+
     /** The call's deadline passed before it could go on (waiting for a connection, say, or on the callee, which said so). */
     fun deadlinePassed(
         context: RequestContext,

@@ -14,16 +14,31 @@ import java.util.concurrent.ThreadLocalRandom
 import kotlin.coroutines.cancellation.CancellationException
 
 /**
- * Whether a failed attempt is tried again on another instance: the call's, else its service's, else the
- * manager's [RetryPolicy], the safety of repeating the call, what remains of the deadline and the
- * service's retry budget.
+ * Whether a failed attempt is tried again on another instance: the [RetryPolicy] that applies (see
+ * [policyFor]), the safety of repeating the call (see [isIdempotent]), what remains of the deadline and
+ * the service's retry budget.
  */
 internal class Retries(
     private val policy: RetryPolicy,
     private val services: Map<String, ServiceSettings>,
     private val selector: InstanceSelector,
 ) {
-    fun policyFor(context: RequestContext): RetryPolicy = context.options.retry ?: services[context.serviceName]?.retry ?: policy
+    /** Each service's own policy: set in code, else its YAML `retry` keys over the manager's policy. */
+    private val servicePolicies: Map<String, RetryPolicy> =
+        services.entries
+            .mapNotNull { (name, settings) -> (settings.retry ?: settings.retryOverrides?.over(policy))?.let { name to it } }
+            .toMap()
+
+    /**
+     * The call's policy: its own, else its endpoint's or method's keys over its service's policy, else its
+     * service's, else the manager's.
+     */
+    fun policyFor(context: RequestContext): RetryPolicy {
+        val options = context.options
+        options.retry?.let { return it }
+        val service = servicePolicies[context.serviceName] ?: policy
+        return options.retryOverrides?.over(service) ?: service
+    }
 
     /** After an attempt answered [status] (with [notProcessed] when the server said it did not run the call). */
     suspend fun afterStatus(
@@ -124,8 +139,12 @@ internal class Retries(
         return context.triedInstances().none { it.instanceId == current.instanceId && it.serviceName == current.serviceName }
     }
 
-    /** Whether [context]'s call may be repeated safely. */
-    fun isIdempotent(context: RequestContext): Boolean = context.options.idempotent ?: (context.method.uppercase() in IDEMPOTENT)
+    /**
+     * Whether [context]'s call may be repeated safely: as the call (or its endpoint or method) says, else as
+     * its service is set, else by its HTTP method.
+     */
+    fun isIdempotent(context: RequestContext): Boolean =
+        context.options.idempotent ?: services[context.serviceName]?.idempotent ?: (context.method.uppercase() in IDEMPOTENT)
 
     private fun neverSent(failure: Throwable): Boolean =
         (failure is ConnectException || failure is NoRouteToHostException || failure is ConnectTimeoutException) &&
