@@ -1,6 +1,7 @@
 package io.switchboard.server
 
 import io.ktor.http.ContentType
+import io.ktor.http.HttpHeaders
 import io.ktor.http.HttpStatusCode
 import io.ktor.server.application.ApplicationCall
 import io.ktor.server.response.respondText
@@ -77,6 +78,8 @@ internal class ErrorResponses(
     /** Answers 503: the server is draining before it stops; the call was not run, so a caller may send it anywhere else. */
     suspend fun shuttingDown(call: ApplicationCall) {
         call.response.headers.append(RetryPolicy.NOT_PROCESSED_HEADER, "true")
+        // the caller's connection closes cleanly now, not when the listener stops under a request it sends
+        call.response.headers.append(HttpHeaders.Connection, "close")
         call.error(HttpStatusCode.ServiceUnavailable, "ShuttingDown", "this server is shutting down; call another instance")
     }
 

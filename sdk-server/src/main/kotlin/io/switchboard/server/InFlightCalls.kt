@@ -1,6 +1,7 @@
 package io.switchboard.server
 
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.delay
 import java.util.concurrent.atomic.AtomicInteger
 
 /**
@@ -20,8 +21,13 @@ internal class InFlightCalls {
     /** How many calls are being handled now. */
     val current: Int get() = count.get()
 
+    /** When the last call arrived (a [System.nanoTime] reading), refused ones included. */
+    @Volatile
+    private var lastArrival = System.nanoTime()
+
     /** Counts a call in; false (and not counted) when new calls are refused. Every true needs a [leave]. */
     fun enter(): Boolean {
+        lastArrival = System.nanoTime()
         count.incrementAndGet()
         if (!refusing) return true
         leave()
@@ -37,6 +43,18 @@ internal class InFlightCalls {
     fun refuseNew() {
         refusing = true
         if (count.get() == 0) idle.complete(Unit)
+    }
+
+    /**
+     * Suspends until no call, refused ones included, has arrived for [quietNanos]: the callers' view of the
+     * registry has caught up with the deregistration. Returns at once when the server was already quiet.
+     */
+    suspend fun awaitQuiet(quietNanos: Long) {
+        while (true) {
+            val since = System.nanoTime() - lastArrival
+            if (since >= quietNanos) return
+            delay((quietNanos - since) / 1_000_000 + 1)
+        }
     }
 
     /** Suspends until no call is in flight; only after [refuseNew]. */

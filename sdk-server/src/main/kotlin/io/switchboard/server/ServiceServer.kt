@@ -74,6 +74,7 @@ public class ServiceServer internal constructor(
     private val bindHost = builder.bindHost
     private val advertisedHost = builder.advertisedHost ?: builder.bindHost
     private val drainTimeout = builder.drainTimeout
+    private val drainQuietPeriod = builder.drainQuietPeriod
     private val registrationTimeout = builder.registrationTimeout
     private val shutdownHookEnabled = builder.shutdownHook
     private val requestedPort = builder.port
@@ -240,8 +241,18 @@ public class ServiceServer internal constructor(
         registry?.let { r -> instances.forEach { deregisterQuietly(r, it) } }
         calls.refuseNew()
         status = ServerStatus.DRAINING
-        if (withTimeoutOrNull(drainTimeout.toMillis()) { calls.awaitIdle() } == null) {
-            log.warn("Stopping with {} call(s) still running after the drain timeout of {}", calls.current, drainTimeout)
+        val drained =
+            withTimeoutOrNull(drainTimeout.toMillis()) {
+                calls.awaitIdle()
+                // callers that still have this instance in their list keep sending: answer them 503 until they stop
+                calls.awaitQuiet(drainQuietPeriod.toNanos())
+            }
+        if (drained == null) {
+            log.warn(
+                "Stopping after the drain timeout of {} with {} call(s) still running or calls still arriving",
+                drainTimeout,
+                calls.current,
+            )
         }
         engineGate.release()
         server?.let { s -> withContext(Dispatchers.IO) { s.stop(QUIET_PERIOD_MILLIS, SHUTDOWN_TIMEOUT_MILLIS) } }

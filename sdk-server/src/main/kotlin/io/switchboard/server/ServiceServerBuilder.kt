@@ -78,8 +78,22 @@ public class ServiceServerBuilder internal constructor() {
     /** Whether 500 answers carry the implementation's stack trace; off by default. */
     public fun exposeStackTraces(expose: Boolean): ServiceServerBuilder = apply { exposeStackTraces = expose }
 
-    /** How long [ServiceServer.stop] lets calls in flight finish; 10 s by default. */
+    /** How long [ServiceServer.stop] may drain at most (calls in flight finishing, callers catching up); 10 s by default. */
     public fun drainTimeout(timeout: Duration): ServiceServerBuilder = apply { drainTimeout = timeout }
+
+    internal var drainQuietPeriod: Duration = Duration.ofSeconds(1)
+
+    /**
+     * While it drains, a stopping server keeps listening — answering new calls 503 "not processed", which
+     * callers retry elsewhere — until no call has arrived for [period]: the callers' registries have learnt
+     * of the deregistration. 1 s by default; a server no call reached for that long stops at once. Bounded
+     * by the drain timeout.
+     */
+    public fun drainQuietPeriod(period: Duration): ServiceServerBuilder =
+        apply {
+            require(!period.isNegative) { "drainQuietPeriod: $period (expected: >= 0)" }
+            drainQuietPeriod = period
+        }
 
     /**
      * How long each registry call (registering or deregistering one hosted service) may take; 10 s by
