@@ -15,6 +15,7 @@ import kotlin.time.toJavaDuration
  * @property readTimeout how long a connection to the service may stay silent.
  * @property requestTimeout how long a whole call to the service may take.
  * @property retry when the service's failed attempts are tried again elsewhere.
+ * @property outlierDetection when the service's failing instances are taken out of rotation.
  */
 public class ServiceSettings private constructor(
     builder: Builder,
@@ -24,6 +25,7 @@ public class ServiceSettings private constructor(
     public val readTimeout: Duration? = builder.readTimeout
     public val requestTimeout: Duration? = builder.requestTimeout
     public val retry: RetryPolicy? = builder.retry
+    public val outlierDetection: OutlierDetection? = builder.outlierDetection
 
     /** A builder starting from these settings. */
     public fun newBuilder(): Builder = Builder(this)
@@ -40,6 +42,10 @@ public class ServiceSettings private constructor(
         internal var readTimeout: Duration? = from?.readTimeout
         internal var requestTimeout: Duration? = from?.requestTimeout
         internal var retry: RetryPolicy? = from?.retry
+        internal var outlierDetection: OutlierDetection? = from?.outlierDetection
+
+        /** The outlier ejection of this service. */
+        public fun outlierDetection(policy: OutlierDetection): Builder = apply { outlierDetection = policy }
 
         /** The retry policy of this service. */
         public fun retry(policy: RetryPolicy): Builder = apply { retry = policy }

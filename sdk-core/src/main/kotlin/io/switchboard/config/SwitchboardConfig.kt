@@ -2,6 +2,7 @@ package io.switchboard.config
 
 import io.switchboard.ConfigurationException
 import io.switchboard.HttpEngine
+import io.switchboard.OutlierDetection
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
@@ -75,6 +76,7 @@ public class SwitchboardConfig internal constructor(
             .engine(caller.engine)
         caller.requestTimeout?.let(builder::requestTimeout)
         caller.retry?.let(builder::retry)
+        caller.outlierDetection?.let(builder::outlierDetection)
         caller.interceptors.logging?.let { builder.addInterceptor(LoggingInterceptor(it.logRequest, it.logResponse, it.level)) }
         caller.interceptors.auth?.let { builder.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
         if (caller.interceptors.metrics) builder.addInterceptor(MetricsInterceptor())
@@ -85,6 +87,7 @@ public class SwitchboardConfig internal constructor(
             service.readTimeout?.let(settings::readTimeout)
             service.requestTimeout?.let(settings::requestTimeout)
             service.retry?.let(settings::retry)
+            service.outlierDetection?.let(settings::outlierDetection)
             builder.service(name, settings.build())
             if (service.instances.isNotEmpty()) builder.staticInstances(name, service.instances)
         }
@@ -122,6 +125,7 @@ public class SwitchboardConfig internal constructor(
  * @property interceptors `interceptors`: which built-in interceptors are on.
  * @property services `services`: per-service settings and static instances.
  * @property retry `retry`: when failed attempts are tried again elsewhere; null for [RetryPolicy.DEFAULT].
+ * @property outlierDetection `outlier-detection`: when failing instances are ejected; null for [OutlierDetection.DEFAULT].
  */
 public class ServiceCallerConfig
     internal constructor(
@@ -135,6 +139,7 @@ public class ServiceCallerConfig
         public val interceptors: InterceptorsConfig = InterceptorsConfig(),
         public val services: Map<String, ServiceConfig> = emptyMap(),
         public val retry: RetryPolicy? = null,
+        public val outlierDetection: OutlierDetection? = null,
     ) {
         override fun toString(): String =
             "ServiceCallerConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +
@@ -199,6 +204,7 @@ public class AuthConfig
  * @property requestTimeout the service's request timeout, or null.
  * @property instances static instances for the embedded registry.
  * @property retry the service's retry policy, or null for the manager's.
+ * @property outlierDetection the service's outlier ejection, or null for the manager's.
  */
 public class ServiceConfig
     internal constructor(
@@ -208,6 +214,7 @@ public class ServiceConfig
         public val requestTimeout: Duration? = null,
         public val instances: List<ServiceInstance> = emptyList(),
         public val retry: RetryPolicy? = null,
+        public val outlierDetection: OutlierDetection? = null,
     ) {
         override fun toString(): String =
             "ServiceConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +

@@ -98,6 +98,7 @@ internal class CallPipeline(
             var handed = false
             // an attempt's own timeout only where its failure could go on elsewhere: never for the last possible attempt
             val attemptTimeout = policy.attemptTimeout?.takeIf { retries.mayGoOn(context, policy, attempt) }
+            val track = selector.attemptStarted(context, instance)
             try {
                 acquireConnection(context, deadline)
                 val outcome =
@@ -117,12 +118,14 @@ internal class CallPipeline(
                     } finally {
                         connections.release()
                     }
+                selector.attemptEnded(track, context, null)
                 if (outcome !== RETRY) {
                     @Suppress("UNCHECKED_CAST")
                     return outcome as R
                 }
                 context.attemptFailed(context.response?.status, null, System.nanoTime())
             } catch (e: Throwable) {
+                selector.attemptEnded(track, context, e)
                 if (handed || !retries.afterFailure(context, policy, attempt, e, deadline)) throw e
                 log.debug(
                     "Attempt {} of {} {} on {} failed, trying another instance: {}",
