@@ -92,9 +92,10 @@ internal class InstanceSelector(
         context: RequestContext,
         instance: ServiceInstance,
     ): AttemptTrack {
+        // choose left the service's tracker on the context; else the service's state was dropped meanwhile
         val tracker =
-            services[context.serviceName]?.tracker
-                // the service's state was dropped meanwhile: record on a throwaway tracker
+            context.instanceStats as? InstanceTracker
+                ?: services[context.serviceName]?.tracker
                 ?: InstanceTracker(context.serviceName, OutlierDetection.DISABLED)
         return tracker.started(instance, context)
     }

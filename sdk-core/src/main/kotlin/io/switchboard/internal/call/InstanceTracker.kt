@@ -5,7 +5,6 @@ import io.switchboard.OutlierDetection
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 import io.switchboard.spi.InstanceStats
-import org.slf4j.LoggerFactory
 import java.time.Duration
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
@@ -24,6 +23,7 @@ internal class InstanceTracker(
     private val policy: OutlierDetection,
 ) : InstanceStats {
     private val stats = ConcurrentHashMap<String, InstanceStat>()
+    private val events = EjectionEvents(serviceName)
     private val lock = Any()
 
     @Volatile
@@ -72,7 +72,7 @@ internal class InstanceTracker(
                         stat.phase = InstanceStat.PROBE_READY
                         stat.probeOwner = null
                         version++
-                        log.debug("Ejection of {} instance {} is over: its next call is a probe", serviceName, id)
+                        events.probeReady(id)
                     } else if (!expires || ends - nextExpiry < 0) {
                         expires = true
                         nextExpiry = ends
@@ -194,12 +194,12 @@ internal class InstanceTracker(
                 stat.sample(latency, now, raiseOnly = true)
                 val inARow = stat.failed()
                 if (track.probe) {
-                    probeEnded(track, stat, describe(status, failure), now)
+                    probeEnded(track, stat, EjectionEvents.describe(status, failure), now)
                 } else if (policy.enabled &&
                     stat.phase == InstanceStat.ACTIVE &&
                     (inARow >= policy.consecutiveFailures || (outcome == AttemptOutcome.REFUSED && policy.ejectOnConnectionRefused))
                 ) {
-                    eject(track.instance, stat, inARow, describe(status, failure), now)
+                    eject(track.instance, stat, inARow, EjectionEvents.describe(status, failure), now)
                 }
             }
 
@@ -230,17 +230,7 @@ internal class InstanceTracker(
             if (out >= limit) {
                 // said once per run of failures, when it first reaches the threshold
                 if (inARow == policy.consecutiveFailures || inARow == 1) {
-                    log.info(
-                        "{} instance {} failed {} time(s) in a row ({}) but stays in rotation: {} of {} eligible instances " +
-                            "are ejected already, the most allowed (maxEjectedShare {})",
-                        serviceName,
-                        instance.address,
-                        inARow,
-                        why,
-                        out,
-                        eligible.size,
-                        policy.maxEjectedShare,
-                    )
+                    events.kept(instance, inARow, why, out, eligible.size, policy.maxEjectedShare)
                 }
                 return
             }
@@ -251,17 +241,7 @@ internal class InstanceTracker(
             stat.phase = InstanceStat.EJECTED
             outCount++
             version++
-            log.warn(
-                "Ejected {} instance {} for {} after {} failure(s) in a row ({}); {} of {} eligible instances of {} ejected now",
-                serviceName,
-                instance.address,
-                Duration.ofNanos(length),
-                inARow,
-                why,
-                out + 1,
-                eligible.size,
-                serviceName,
-            )
+            events.ejected(instance, length, inARow, why, out + 1, eligible.size)
         }
     }
 
@@ -279,25 +259,14 @@ internal class InstanceTracker(
                 stat.phase = InstanceStat.ACTIVE
                 stat.returnedAtNanos = now
                 outCount--
-                log.info(
-                    "{} instance {} is back in rotation: its probe call succeeded (ejected {} time(s) recently)",
-                    serviceName,
-                    track.instance.address,
-                    stat.timesEjected,
-                )
+                events.returned(track.instance, stat.timesEjected)
             } else {
                 val times = stat.timesEjected + 1
                 val length = ejectionNanos(times)
                 stat.timesEjected = times
                 stat.ejectedUntilNanos = now + length
                 stat.phase = InstanceStat.EJECTED
-                log.warn(
-                    "Ejected {} instance {} again for {}: its probe call failed ({})",
-                    serviceName,
-                    track.instance.address,
-                    Duration.ofNanos(length),
-                    failure,
-                )
+                events.ejectedAgain(track.instance, length, failure)
             }
         }
     }
@@ -375,32 +344,7 @@ internal class InstanceTracker(
     )
 
     private companion object {
-        private val log = LoggerFactory.getLogger(InstanceTracker::class.java)
-
         /** How long a probe may stay claimed by a call that has not started it. */
         private const val UNSTARTED_PROBE_NANOS = 2_000_000_000L
-
-        private fun describe(
-            status: Int?,
-            failure: Throwable?,
-        ): String =
-            when {
-                status != null && status >= 500 -> "HTTP $status"
-                failure != null -> failure.javaClass.simpleName + (failure.message?.let { ": $it" } ?: "")
-                else -> "HTTP $status"
-            }
     }
-}
-
-/** One attempt in flight on one instance: what [InstanceTracker.ended] needs to record it. */
-internal class AttemptTrack(
-    val tracker: InstanceTracker,
-    val instance: ServiceInstance,
-    val stat: InstanceStat,
-    val startNanos: Long,
-    /** Whether this attempt is the instance's probe after an ejection. */
-    val probe: Boolean,
-) {
-    /** Set once the attempt is recorded, so that it is recorded once. */
-    var ended: Boolean = false
 }
