@@ -43,46 +43,49 @@ class LoadAwareBalancingTest :
                 HeldServer("hung-$strategy").use { hung ->
                     val fine = List(2) { answering("fine-$strategy-$it") }
                     val all = fine + hung.server
-                    ServiceManager {
-                        staticInstances("svc", listOf(fine[0].instance("svc"), hung.server.instance("svc"), fine[1].instance("svc")))
-                        loadBalancer(strategy)
-                        requestTimeout(10.seconds)
-                        retry(RetryPolicy.builder().attemptTimeout(Duration.ofMillis(300)).build())
-                        // the balancer alone must keep calls off the hung instance
-                        outlierDetection(OutlierDetection.DISABLED)
-                    }.use { manager ->
-                        val completed = AtomicInteger()
-                        val failed = AtomicInteger()
-                        val total = 2_000
-                        val warmUp = 200
-                        var atWarmUp = IntArray(3)
-                        withTimeout(2.minutes) {
-                            coroutineScope {
-                                (1..8)
-                                    .map {
-                                        async {
-                                            while (completed.get() + failed.get() < total) {
-                                                try {
-                                                    manager.get<Hello>("svc", "/held")
-                                                    if (completed.incrementAndGet() == warmUp) {
-                                                        atWarmUp = IntArray(3) { all[it].requestCount }
+                    try {
+                        ServiceManager {
+                            staticInstances("svc", listOf(fine[0].instance("svc"), hung.server.instance("svc"), fine[1].instance("svc")))
+                            loadBalancer(strategy)
+                            requestTimeout(10.seconds)
+                            retry(RetryPolicy.builder().attemptTimeout(Duration.ofMillis(300)).build())
+                            // the balancer alone must keep calls off the hung instance
+                            outlierDetection(OutlierDetection.DISABLED)
+                        }.use { manager ->
+                            val completed = AtomicInteger()
+                            val failed = AtomicInteger()
+                            val total = 2_000
+                            val warmUp = 200
+                            var atWarmUp = IntArray(3)
+                            withTimeout(2.minutes) {
+                                coroutineScope {
+                                    (1..8)
+                                        .map {
+                                            async {
+                                                while (completed.get() + failed.get() < total) {
+                                                    try {
+                                                        manager.get<Hello>("svc", "/held")
+                                                        if (completed.incrementAndGet() == warmUp) {
+                                                            atWarmUp = IntArray(3) { all[it].requestCount }
+                                                        }
+                                                    } catch (e: Exception) {
+                                                        failed.incrementAndGet()
                                                     }
-                                                } catch (e: Exception) {
-                                                    failed.incrementAndGet()
                                                 }
                                             }
-                                        }
-                                    }.awaitAll()
+                                        }.awaitAll()
+                                }
                             }
+                            failed.get() shouldBe 0
+                            val after = IntArray(3) { all[it].requestCount - atWarmUp[it] }
+                            val share = after[2].toDouble() / after.sum()
+                            share shouldBeLessThan 0.05
+                            after[0] shouldBeGreaterThan 300
+                            after[1] shouldBeGreaterThan 300
                         }
-                        failed.get() shouldBe 0
-                        val after = IntArray(3) { all[it].requestCount - atWarmUp[it] }
-                        val share = after[2].toDouble() / after.sum()
-                        share shouldBeLessThan 0.05
-                        after[0] shouldBeGreaterThan 300
-                        after[1] shouldBeGreaterThan 300
+                    } finally {
+                        fine.forEach(TestHttpServer::close)
                     }
-                    fine.forEach(TestHttpServer::close)
                 }
             }
         }
@@ -90,24 +93,27 @@ class LoadAwareBalancingTest :
         test("peak_ewma prefers a fast instance over a slow one") {
             val fast = answering("fast")
             val slow = answering("slow", delayMillis = 50)
-            // the first calls of a JVM are slow everywhere: warm the client and servers up with another manager
-            ServiceManager { staticInstances("svc", fast.instance("svc"), slow.instance("svc")) }.use { warm ->
-                repeat(20) { warm.get<Hello>("svc", "/held") }
+            try {
+                // the first calls of a JVM are slow everywhere: warm the client and servers up with another manager
+                ServiceManager { staticInstances("svc", fast.instance("svc"), slow.instance("svc")) }.use { warm ->
+                    repeat(20) { warm.get<Hello>("svc", "/held") }
+                }
+                val before = fast.requestCount to slow.requestCount
+                ServiceManager {
+                    staticInstances("svc", fast.instance("svc"), slow.instance("svc"))
+                    loadBalancer(LoadBalancers.PEAK_EWMA)
+                }.use { manager ->
+                    repeat(300) { manager.get<Hello>("svc", "/held") }
+                    val toSlow = slow.requestCount - before.second
+                    (fast.requestCount - before.first + toSlow) shouldBe 300
+                    // the slow instance gets its first calls (it has no latency yet), then hardly any
+                    toSlow.toDouble() / 300 shouldBeLessThan 0.1
+                    val slowState = manager.instanceStates("svc").single { it.instance.port == slow.port }
+                    slowState.latencyEwma!!.toMillis() shouldBeGreaterThan 30
+                }
+            } finally {
+                fast.close()
+                slow.close()
             }
-            val before = fast.requestCount to slow.requestCount
-            ServiceManager {
-                staticInstances("svc", fast.instance("svc"), slow.instance("svc"))
-                loadBalancer(LoadBalancers.PEAK_EWMA)
-            }.use { manager ->
-                repeat(300) { manager.get<Hello>("svc", "/held") }
-                val toSlow = slow.requestCount - before.second
-                (fast.requestCount - before.first + toSlow) shouldBe 300
-                // the slow instance gets its first calls (it has no latency yet), then hardly any
-                toSlow.toDouble() / 300 shouldBeLessThan 0.1
-                val slowState = manager.instanceStates("svc").single { it.instance.port == slow.port }
-                slowState.latencyEwma!!.toMillis() shouldBeGreaterThan 30
-            }
-            fast.close()
-            slow.close()
         }
     })

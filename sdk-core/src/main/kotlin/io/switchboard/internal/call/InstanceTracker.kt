@@ -41,16 +41,19 @@ internal class InstanceTracker(
     private val maxNanos = policy.maxEjection.toNanos()
 
     /** The instances of [all] a call may go to: eligible and not ejected (all eligible ones should ejection leave none). */
-    fun available(all: List<ServiceInstance>): List<ServiceInstance> {
-        val cached = view
-        if (cached != null && cached.all === all && cached.version == version) {
-            if (!cached.expires || System.nanoTime() - cached.nextExpiryNanos < 0) return cached.available
-        }
-        return rebuild(all)
+    fun available(all: List<ServiceInstance>): List<ServiceInstance> = current(all) ?: rebuild(all)
+
+    /** The cached view when it is still the one for [all]; null when it must be rebuilt. */
+    private fun current(all: List<ServiceInstance>): List<ServiceInstance>? {
+        val cached = view ?: return null
+        if (cached.all !== all || cached.version != version) return null
+        return if (!cached.expires || System.nanoTime() - cached.nextExpiryNanos < 0) cached.available else null
     }
 
     private fun rebuild(all: List<ServiceInstance>): List<ServiceInstance> =
         synchronized(lock) {
+            // another call may have rebuilt it while this one waited for the lock
+            current(all)?.let { return it }
             val previous = view
             val sameList = previous != null && previous.all === all
             if (!sameList && stats.isNotEmpty()) prune(all)
@@ -221,13 +224,20 @@ internal class InstanceTracker(
         why: String,
         now: Long,
     ) {
+        val limit = maxEjected(view?.eligible?.size ?: 0)
+        if (outCount >= limit) {
+            // no room: said once per run of failures (when they reach the threshold), without taking the lock
+            if (inARow == policy.consecutiveFailures || inARow == 1) {
+                events.kept(instance, inARow, why, outCount, view?.eligible?.size ?: 0, policy.maxEjectedShare)
+            }
+            return
+        }
         synchronized(lock) {
             if (stat.phase != InstanceStat.ACTIVE || stats[instance.instanceId] !== stat) return
             val eligible = view?.eligible ?: return
             if (eligible.none { it.instanceId == instance.instanceId }) return
             val out = eligible.count { (stats[it.instanceId]?.phase ?: InstanceStat.ACTIVE) != InstanceStat.ACTIVE }
-            val limit = maxEjected(eligible.size)
-            if (out >= limit) {
+            if (out >= maxEjected(eligible.size)) {
                 // said once per run of failures, when it first reaches the threshold
                 if (inARow == policy.consecutiveFailures || inARow == 1) {
                     events.kept(instance, inARow, why, out, eligible.size, policy.maxEjectedShare)
