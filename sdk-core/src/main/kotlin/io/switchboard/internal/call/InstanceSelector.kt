@@ -34,8 +34,9 @@ internal class InstanceSelector(
     private var lastSweep = System.nanoTime()
 
     /**
-     * The instance for the next attempt of [context]'s call: never one of [tried] while others remain.
-     * The first attempt ([tried] null) counts towards the service's retry budget.
+     * The instance for the next attempt of [context]'s call: never one of [tried] while others remain, never
+     * an ejected one. The first attempt ([tried] null) counts towards the service's retry budget. A choice
+     * without [countCall] (a proxy picking its channel) claims no probe: the call it pins does.
      */
     suspend fun choose(
         context: RequestContext,
