@@ -1,5 +1,6 @@
 package io.switchboard
 
+import io.switchboard.spi.InstanceStats
 import java.time.Duration
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
@@ -70,6 +71,14 @@ public class RequestContext
 
         /** The decoded result (for raw calls: what the caller's block returned). */
         public var result: Any? = null
+            internal set
+
+        /**
+         * The manager's statistics of the called service's instances (attempts in flight, latency), for load
+         * balancers that weigh load or latency; set before the balancer is asked. [InstanceStats.NONE] in a
+         * context made outside a manager.
+         */
+        public var instanceStats: InstanceStats = InstanceStats.NONE
             internal set
 
         internal val startNanos: Long = System.nanoTime()
@@ -147,7 +156,10 @@ public class RequestContext
 
         /** An instance chosen before the call (a proxy that picked its channel by it); used while it stays eligible. */
         internal var pinnedInstance: ServiceInstance? = null
-        private var responseNanos: Long = 0
+
+        /** When the current attempt's response headers arrived (a [System.nanoTime] reading); 0 before. */
+        internal var responseNanos: Long = 0
+            private set
         private var endNanos: Long = 0
 
         /** When the call started (wall clock). */

@@ -91,7 +91,13 @@ public class ServiceManager internal constructor(
     private val serviceSettings: Map<String, ServiceSettings> = LinkedHashMap(builder.serviceSettings)
     private val defaultBalancer = builder.defaultBalancer
     private val timeouts = TimeoutPolicy(settings, serviceSettings)
-    private val selector = InstanceSelector(discovery, { serviceSettings[it]?.loadBalancer ?: defaultBalancer })
+    private val outlierDetection = builder.outlierDetection
+    private val selector =
+        InstanceSelector(
+            discovery,
+            { serviceSettings[it]?.loadBalancer ?: defaultBalancer },
+            outlierDetection = { serviceSettings[it]?.outlierDetection ?: outlierDetection },
+        )
     private val decoder = ResponseDecoder(codec)
     private val pipeline =
         CallPipeline(
@@ -185,6 +191,14 @@ public class ServiceManager internal constructor(
             null
         }
     }
+
+    /**
+     * What this manager knows of each instance of [serviceName] from its own calls: attempts in flight,
+     * latency, failures in a row and ejection (see [OutlierDetection]). It covers the instance list the
+     * service's last call saw, and is empty for a service not called yet (or not for ten minutes). Cheap
+     * and non-blocking, for Kotlin and Java alike.
+     */
+    public fun instanceStates(serviceName: String): List<InstanceState> = selector.states(serviceName)
 
     /** The CompletableFuture face of this manager, for Java: `manager.async().get(service, path, User.class)`. */
     public fun async(): AsyncServiceManager = asyncFace

@@ -44,6 +44,14 @@ public class ServiceManagerBuilder internal constructor() {
     internal var selfInstance: ServiceInstance? = null
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
     internal var retry: RetryPolicy = RetryPolicy.DEFAULT
+    internal var outlierDetection: OutlierDetection = OutlierDetection.DEFAULT
+
+    /**
+     * When an instance whose calls keep failing is taken out of rotation for a while; [OutlierDetection.DEFAULT]
+     * (5 failures in a row or a refused connection, 30 s × times ejected, at most half the instances) by
+     * default, [OutlierDetection.DISABLED] to turn it off. A service's own settings replace it.
+     */
+    public fun outlierDetection(policy: OutlierDetection): ServiceManagerBuilder = apply { outlierDetection = policy }
 
     /**
      * When failed attempts are tried again on another instance; [RetryPolicy.DEFAULT] (3 attempts, budgeted)

@@ -22,6 +22,7 @@ import kotlin.time.toJavaDuration
  * @property idempotent whether every call of the service may be repeated safely (a service whose POSTs
  *   are idempotent): true retries them like GETs, false retries none once it may have reached the
  *   application; null goes by each call's HTTP method.
+ * @property outlierDetection when the service's failing instances are taken out of rotation.
  */
 public class ServiceSettings private constructor(
     builder: Builder,
@@ -35,6 +36,8 @@ public class ServiceSettings private constructor(
 
     /** A YAML `retry` section's keys, laid over the manager's policy when [retry] is not set. */
     internal val retryOverrides: RetryOverrides? = builder.retryOverrides
+
+    public val outlierDetection: OutlierDetection? = builder.outlierDetection
 
     /** A builder starting from these settings. */
     public fun newBuilder(): Builder = Builder(this)
@@ -54,6 +57,10 @@ public class ServiceSettings private constructor(
         internal var retry: RetryPolicy? = from?.retry
         internal var idempotent: Boolean? = from?.idempotent
         internal var retryOverrides: RetryOverrides? = from?.retryOverrides
+        internal var outlierDetection: OutlierDetection? = from?.outlierDetection
+
+        /** The outlier ejection of this service. */
+        public fun outlierDetection(policy: OutlierDetection): Builder = apply { outlierDetection = policy }
 
         /** The retry policy of this service, replacing the manager's (and a YAML `retry` section of the service). */
         public fun retry(policy: RetryPolicy): Builder = apply { retry = policy }

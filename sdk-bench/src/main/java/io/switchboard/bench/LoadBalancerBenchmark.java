@@ -37,7 +37,7 @@ public class LoadBalancerBenchmark {
     public int instances;
 
     /** The strategy, by its configuration name. */
-    @Param({"round_robin", "random", "weight_round_robin", "weight_random"})
+    @Param({"round_robin", "random", "weight_round_robin", "weight_random", "least_requests", "peak_ewma"})
     public String strategy;
 
     private LoadBalancer balancer;

@@ -17,12 +17,20 @@ public object LoadBalancers {
     /** A random instance, with probability proportional to its weight. */
     public const val WEIGHT_RANDOM: String = "weight_random"
 
+    /** Power of two choices on the attempts in flight (per unit of weight): [LeastRequestsLoadBalancer]. */
+    public const val LEAST_REQUESTS: String = "least_requests"
+
+    /** Power of two choices on latency × attempts in flight (per unit of weight): [PeakEwmaLoadBalancer]. */
+    public const val PEAK_EWMA: String = "peak_ewma"
+
     private val factories: Map<String, LoadBalancerFactory> =
         linkedMapOf(
             ROUND_ROBIN to LoadBalancerFactory { RoundRobinLoadBalancer() },
             RANDOM to LoadBalancerFactory { RandomLoadBalancer() },
             WEIGHT_ROUND_ROBIN to LoadBalancerFactory { WeightedRoundRobinLoadBalancer() },
             WEIGHT_RANDOM to LoadBalancerFactory { WeightedRandomLoadBalancer() },
+            LEAST_REQUESTS to LoadBalancerFactory { LeastRequestsLoadBalancer() },
+            PEAK_EWMA to LoadBalancerFactory { PeakEwmaLoadBalancer() },
         )
 
     /** The names [factory] accepts. */

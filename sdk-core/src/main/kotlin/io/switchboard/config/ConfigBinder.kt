@@ -2,6 +2,7 @@ package io.switchboard.config
 
 import io.switchboard.ConfigurationException
 import io.switchboard.HttpEngine
+import io.switchboard.OutlierDetection
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.balancer.LoadBalancers
@@ -26,8 +27,10 @@ internal object ConfigBinder {
             "interceptors",
             "services",
             "retry",
+            "outlier-detection",
         )
-    private val serviceKeys = listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry", "idempotent")
+    private val serviceKeys =
+        listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry", "idempotent", "outlier-detection")
 
     /** The keys of a `retry` section, wherever one appears (the manager, a service, a client spec's endpoint). */
     internal val retryKeys: List<String> =
@@ -41,6 +44,8 @@ internal object ConfigBinder {
             "backoff-max",
             "hedging-delay",
         )
+    private val outlierKeys =
+        listOf("enabled", "consecutive-failures", "base-ejection", "max-ejection", "max-ejected-share", "eject-on-connection-refused")
     private val instanceKeys = listOf("host", "port", "weight", "secure", "healthy", "cluster", "instance-id", "metadata")
     private val interceptorKeys = listOf("logging", "auth", "metrics")
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
@@ -96,6 +101,7 @@ internal object ConfigBinder {
             interceptors = section.section("interceptors", interceptorKeys)?.let(::interceptors) ?: defaults.interceptors,
             services = section.namedSections("services", serviceKeys) { name, service -> service(name, service, retry) },
             retry = retry,
+            outlierDetection = section.section("outlier-detection", outlierKeys)?.let(::outlierDetection),
         )
     }
 
@@ -136,7 +142,30 @@ internal object ConfigBinder {
             retry = retry?.over(callerRetry ?: RetryPolicy.DEFAULT),
             idempotent = section.boolean("idempotent"),
             retryOverrides = retry,
+            outlierDetection = section.section("outlier-detection", outlierKeys)?.let(::outlierDetection),
         )
+    }
+
+    /** An `outlier-detection` section: what it leaves out keeps [OutlierDetection.DEFAULT]'s value; `enabled: false` turns it off. */
+    private fun outlierDetection(section: ConfigSection): OutlierDetection {
+        val builder = OutlierDetection.builder()
+        section.boolean("enabled")?.let(builder::enabled)
+        section.int("consecutive-failures", 1..1_000_000)?.let(builder::consecutiveFailures)
+        section.duration("base-ejection")?.let(builder::baseEjection)
+        section.duration("max-ejection")?.let(builder::maxEjection)
+        section.double("max-ejected-share", 0.0)?.let {
+            section.require(it <= 1.0, "max-ejected-share", "'$it' (expected: a number from 0 to 1)")
+            builder.maxEjectedShare(it)
+        }
+        section.boolean("eject-on-connection-refused")?.let(builder::ejectOnConnectionRefused)
+        val base = builder.baseEjection
+        val max = builder.maxEjection
+        section.require(
+            max >= base,
+            if (section.keys().contains("max-ejection")) "max-ejection" else "base-ejection",
+            "max-ejection ${max.toMillis()} ms is below base-ejection ${base.toMillis()} ms (expected: max-ejection >= base-ejection)",
+        )
+        return builder.build()
     }
 
     /**

@@ -2,6 +2,7 @@ package io.switchboard.config
 
 import io.switchboard.ConfigurationException
 import io.switchboard.HttpEngine
+import io.switchboard.OutlierDetection
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
@@ -76,6 +77,7 @@ public class SwitchboardConfig internal constructor(
             .engine(caller.engine)
         caller.requestTimeout?.let(builder::requestTimeout)
         caller.retry?.let(builder::retry)
+        caller.outlierDetection?.let(builder::outlierDetection)
         caller.interceptors.logging?.let { builder.addInterceptor(LoggingInterceptor(it.logRequest, it.logResponse, it.level)) }
         caller.interceptors.auth?.let { builder.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
         if (caller.interceptors.metrics) builder.addInterceptor(MetricsInterceptor())
@@ -88,6 +90,7 @@ public class SwitchboardConfig internal constructor(
             // the keys the service's section leaves out follow the manager's policy, whatever sets it (YAML or the builder)
             settings.retryOverrides = service.retryOverrides
             service.idempotent?.let(settings::idempotent)
+            service.outlierDetection?.let(settings::outlierDetection)
             builder.service(name, settings.build())
             if (service.instances.isNotEmpty()) builder.staticInstances(name, service.instances)
         }
@@ -125,6 +128,7 @@ public class SwitchboardConfig internal constructor(
  * @property interceptors `interceptors`: which built-in interceptors are on.
  * @property services `services`: per-service settings and static instances.
  * @property retry `retry`: when failed attempts are tried again elsewhere; null for [RetryPolicy.DEFAULT].
+ * @property outlierDetection `outlier-detection`: when failing instances are ejected; null for [OutlierDetection.DEFAULT].
  */
 public class ServiceCallerConfig
     internal constructor(
@@ -138,6 +142,7 @@ public class ServiceCallerConfig
         public val interceptors: InterceptorsConfig = InterceptorsConfig(),
         public val services: Map<String, ServiceConfig> = emptyMap(),
         public val retry: RetryPolicy? = null,
+        public val outlierDetection: OutlierDetection? = null,
     ) {
         override fun toString(): String =
             "ServiceCallerConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +
@@ -206,6 +211,7 @@ public class AuthConfig
  *   manager, from the policy the manager ends up with (a builder's `retry(…)` after `config(…)` included).
  * @property idempotent `idempotent`: whether every call of the service may be repeated safely (a service whose
  *   POSTs are idempotent), so its failed attempts are retried like a GET's; null to go by each call's method.
+ * @property outlierDetection the service's outlier ejection, or null for the manager's.
  */
 public class ServiceConfig
     internal constructor(
@@ -217,6 +223,7 @@ public class ServiceConfig
         public val retry: RetryPolicy? = null,
         public val idempotent: Boolean? = null,
         internal val retryOverrides: RetryOverrides? = null,
+        public val outlierDetection: OutlierDetection? = null,
     ) {
         override fun toString(): String =
             "ServiceConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +

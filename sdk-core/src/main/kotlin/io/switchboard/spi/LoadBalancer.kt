@@ -14,9 +14,10 @@ public fun interface LoadBalancer {
     /**
      * Returns one of [instances] for the call described by [context].
      *
-     * [instances] is never empty and holds only eligible instances (healthy, weight above zero). While
-     * the registry reports no change, the manager passes the same list object, so a balancer may cache
-     * work per list.
+     * [instances] is never empty and holds only eligible instances (healthy, weight above zero, not
+     * ejected by outlier detection). While the registry reports no change and no ejection starts or ends,
+     * the manager passes the same list object, so a balancer may cache work per list. A balancer that weighs
+     * load or latency reads `context.instanceStats` ([InstanceStats]).
      */
     public fun choose(
         instances: List<ServiceInstance>,

@@ -70,8 +70,9 @@ class WeightedRoundRobinLoadBalancerTest :
 
 class LoadBalancersTest :
     FunSpec({
-        test("the seed's four names are known, in order") {
-            LoadBalancers.names.toList() shouldBe listOf("round_robin", "random", "weight_round_robin", "weight_random")
+        test("the seed's four names are known, in order, then the load-aware ones") {
+            LoadBalancers.names.toList() shouldBe
+                listOf("round_robin", "random", "weight_round_robin", "weight_random", "least_requests", "peak_ewma")
         }
 
         test("a single instance is returned by every strategy") {

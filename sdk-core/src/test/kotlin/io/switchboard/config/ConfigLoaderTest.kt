@@ -184,7 +184,8 @@ class ConfigLoaderTest :
 
         test("an unknown strategy names the file, line, key, value and the valid names") {
             failure("application.yaml" to "service-caller:\n  lb-type: fastest") shouldContain
-                "application.yaml:2:12: service-caller.lb-type: 'fastest' (expected: one of round_robin, random, weight_round_robin, weight_random)"
+                "application.yaml:2:12: service-caller.lb-type: 'fastest' (expected: one of round_robin, random, " +
+                "weight_round_robin, weight_random, least_requests, peak_ewma)"
         }
 
         test("negative and non-numeric timeouts are refused") {

@@ -71,7 +71,8 @@ class ErrorsTest :
         test("an invalid strategy name lists the valid ones") {
             val e = shouldThrow<ConfigurationException> { ServiceManager { loadBalancer("round-robin") } }
             e.message shouldBe
-                "load balancer 'round-robin' is unknown (expected one of: round_robin, random, weight_round_robin, weight_random); did you mean 'round_robin'?"
+                "load balancer 'round-robin' is unknown (expected one of: round_robin, random, weight_round_robin, weight_random, " +
+                "least_requests, peak_ewma); did you mean 'round_robin'?"
         }
 
         test("a path without a leading slash is refused before anything is sent") {

@@ -121,6 +121,7 @@ internal class CallPipeline(
             context.handed = false
             // an attempt's own timeout only where its failure could go on elsewhere: never for the last possible attempt
             val attemptTimeout = policy.attemptTimeout?.takeIf { retries.mayGoOn(context, policy, attempt) }
+            val track = selector.attemptStarted(context, instance)
             try {
                 val send: suspend () -> Any? = { exchange(context, policy, attempt, url, deadline, attemptTimeout, handle) }
                 val outcome =
@@ -135,12 +136,14 @@ internal class CallPipeline(
                             send,
                         ) { context.response }.run()
                     }
+                selector.attemptEnded(track, context, null)
                 if (outcome !== RETRY) {
                     @Suppress("UNCHECKED_CAST")
                     return outcome as R
                 }
                 context.attemptFailed(context.response?.status, null, System.nanoTime())
             } catch (e: Throwable) {
+                selector.attemptEnded(track, context, e)
                 if (context.handed || !retries.afterFailure(context, policy, attempt, e, deadline)) throw e
                 log.debug(
                     "Attempt {} of {} {} on {} failed, trying another instance: {}",

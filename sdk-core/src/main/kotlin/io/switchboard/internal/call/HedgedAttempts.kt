@@ -164,12 +164,15 @@ internal class HedgedAttempts(
             startNanos: Long,
         ): Outcome {
             var info: ResponseInfo? = null
+            var answeredNanos = 0L
             var mine = false
             val url = writer.url(instance, context)
+            val track = selector.attemptStarted(context, instance)
             val send: suspend () -> Any? = {
                 connections.acquire(context, deadline)
                 try {
                     client.prepareRequest { writer.write(this, context, url, deadline, null) }.execute { response ->
+                        answeredNanos = System.nanoTime()
                         val answer = ResponseInfo(response.status.value, headersOf(response))
                         info = answer
                         if (answer.status == 504 && deadline.isBounded && answer.header(SwitchboardHeaders.DEADLINE_EXCEEDED) == "true") {
@@ -192,8 +195,10 @@ internal class HedgedAttempts(
             }
             return try {
                 val value = if (wrapping.isEmpty()) send() else InterceptedAttempt(context, instance, number, wrapping, send) { info }.run()
+                selector.attemptEnded(track, context, null, info?.status, answeredNanos)
                 if (value === CallPipeline.RETRY) Failed(instance, info?.status, null, startNanos) else Won(instance, value)
             } catch (e: Throwable) {
+                selector.attemptEnded(track, context, if (mine) null else e, info?.status, answeredNanos)
                 // the winner's own failure (a 4xx, a body that does not decode) is the call's; so is anything unexpected
                 if (mine || e is CancellationException || e !is IOException) throw e
                 lock.withLock { running.remove(instance) }

@@ -1,6 +1,8 @@
 package io.switchboard.internal.call
 
+import io.switchboard.InstanceState
 import io.switchboard.NoInstanceAvailableException
+import io.switchboard.OutlierDetection
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 import io.switchboard.internal.closestName
@@ -12,16 +14,19 @@ import java.util.concurrent.ConcurrentHashMap
 
 /**
  * Step one of a call: the instances of the service from discovery, the eligible ones (healthy, weight
- * above 0), and the balancer's choice among them — or a [NoInstanceAvailableException] that says why.
+ * above 0, not ejected), and the balancer's choice among them — or a [NoInstanceAvailableException] that
+ * says why. It also keeps each instance's statistics ([attemptStarted], [attemptEnded]), which drive
+ * outlier ejection and the load-aware balancers.
  *
- * Per-service state (the balancer and the eligible view of the last list) exists only for services
- * that had instances, so calls to unknown names leave nothing behind, and it is dropped once a
- * service has not been called for [idleNanos].
+ * Per-service state (the balancer, the retry budget, the [InstanceTracker] with the instances'
+ * statistics and the view of the last list) exists only for services that had instances, so calls to
+ * unknown names leave nothing behind, and it is dropped once a service has not been called for [idleNanos].
  */
 internal class InstanceSelector(
     private val discovery: ServiceDiscovery,
     private val balancerFactory: (String) -> LoadBalancerFactory,
     private val idleNanos: Long = DEFAULT_IDLE_NANOS,
+    private val outlierDetection: (String) -> OutlierDetection = { OutlierDetection.DEFAULT },
 ) {
     private val services = ConcurrentHashMap<String, ServiceState>()
 
@@ -29,8 +34,9 @@ internal class InstanceSelector(
     private var lastSweep = System.nanoTime()
 
     /**
-     * The instance for the next attempt of [context]'s call: never one of [tried] while others remain.
-     * The first attempt ([tried] null) counts towards the service's retry budget.
+     * The instance for the next attempt of [context]'s call: never one of [tried] while others remain, never
+     * an ejected one. The first attempt ([tried] null) counts towards the service's retry budget. A choice
+     * without [countCall] (a proxy picking its channel) claims no probe: the call it pins does.
      */
     suspend fun choose(
         context: RequestContext,
@@ -42,9 +48,27 @@ internal class InstanceSelector(
         val state = services[serviceName] ?: newState(serviceName, all)
         // a shared field, written only when stale enough to matter for the idle sweep
         if (context.startNanos - state.lastUsed > idleNanos / 16) state.lastUsed = context.startNanos
-        val candidates = state.eligibleOf(all)
+        val tracker = state.tracker
+        var candidates = tracker.available(all)
         if (candidates.isEmpty()) throw noInstance(serviceName, all)
         if (tried == null && countCall) state.budget.recordCall()
+        context.instanceStats = tracker
+        var round = 1
+        while (true) {
+            val chosen = pick(state, candidates, tried, context)
+            // an instance whose ejection just ended takes one attempt, its probe; a call that lost it to another chooses again
+            if (!countCall || round == MAX_ROUNDS || tracker.admit(chosen, context)) return chosen
+            round++
+            candidates = tracker.available(all)
+        }
+    }
+
+    private fun pick(
+        state: ServiceState,
+        candidates: List<ServiceInstance>,
+        tried: List<ServiceInstance>?,
+        context: RequestContext,
+    ): ServiceInstance {
         if (tried != null) {
             // a retry: a random untried instance, leaving the balancer's rotation to first attempts
             val fresh = untried(candidates, tried, context)
@@ -61,13 +85,62 @@ internal class InstanceSelector(
         return state.balancer.choose(candidates, context)
     }
 
+    /**
+     * Counts an attempt of [context] on [instance] (just chosen) as started: in flight from now until
+     * [attemptEnded], which must follow whatever happens.
+     */
+    fun attemptStarted(
+        context: RequestContext,
+        instance: ServiceInstance,
+    ): AttemptTrack {
+        // choose left the service's tracker on the context; else the service's state was dropped meanwhile
+        val tracker =
+            context.instanceStats as? InstanceTracker
+                ?: services[context.serviceName]?.tracker
+                ?: InstanceTracker(context.serviceName, OutlierDetection.DISABLED)
+        return tracker.started(instance, context)
+    }
+
+    /**
+     * Records the end of the attempt [track] of [context]: its latency, and as its outcome [failure] (null
+     * when it threw nothing) or else the status in `context.response`. Call it before the context moves on to
+     * another attempt; a second call for the same attempt does nothing.
+     */
+    fun attemptEnded(
+        track: AttemptTrack,
+        context: RequestContext,
+        failure: Throwable?,
+    ) {
+        if (track.ended) return
+        track.ended = true
+        track.tracker.ended(track, context, failure)
+    }
+
+    /** [attemptEnded] for one of several concurrent attempts (hedging): its own [status] and the time its answer came ([answeredNanos], 0 for none). */
+    fun attemptEnded(
+        track: AttemptTrack,
+        context: RequestContext,
+        failure: Throwable?,
+        status: Int?,
+        answeredNanos: Long,
+    ) {
+        if (track.ended) return
+        track.ended = true
+        track.tracker.ended(track, context, failure, status, answeredNanos)
+    }
+
+    /** The state of each instance of [serviceName], as of the last list its calls saw; empty when it has none. */
+    fun states(serviceName: String): List<InstanceState> = services[serviceName]?.tracker?.states() ?: emptyList()
+
     private fun newState(
         serviceName: String,
         all: List<ServiceInstance>,
     ): ServiceState {
         if (all.isEmpty()) throw noInstance(serviceName, all)
         sweep()
-        return services.computeIfAbsent(serviceName) { ServiceState(balancerFactory(it).create(it)) }
+        return services.computeIfAbsent(serviceName) {
+            ServiceState(balancerFactory(it).create(it), InstanceTracker(it, outlierDetection(it)))
+        }
     }
 
     /** Drops the state of services not called for a while; runs at most once per idle period. */
@@ -100,7 +173,7 @@ internal class InstanceSelector(
     suspend fun hasUntried(context: RequestContext): Boolean {
         val state = services[context.serviceName] ?: return false
         val tried = context.triedInstances() + listOfNotNull(context.selectedInstance)
-        return untried(state.eligibleOf(discovery.instances(context.serviceName)), tried, context).isNotEmpty()
+        return untried(state.tracker.available(discovery.instances(context.serviceName)), tried, context).isNotEmpty()
     }
 
     /**
@@ -125,7 +198,7 @@ internal class InstanceSelector(
         tried: List<ServiceInstance>,
     ): ServiceInstance? {
         val state = services[context.serviceName] ?: return null
-        val fresh = untried(state.eligibleOf(discovery.instances(context.serviceName)), tried, context)
+        val fresh = untried(state.tracker.available(discovery.instances(context.serviceName)), tried, context)
         return if (fresh.isEmpty()) {
             null
         } else {
@@ -144,29 +217,22 @@ internal class InstanceSelector(
         minPerSecond: Int,
     ): Boolean = services[serviceName]?.budget?.tryRetry(ratio, minPerSecond) ?: false
 
-    /** One service's balancer, retry budget and the eligible view of its last instance list (one stable list object per registry version). */
+    /** One service's balancer, retry budget and instances' statistics (with the view of its last instance list). */
     private class ServiceState(
         val balancer: LoadBalancer,
+        val tracker: InstanceTracker,
     ) {
         val budget = RetryBudget()
 
         @Volatile
         var lastUsed: Long = System.nanoTime()
-
-        @Volatile
-        private var view: Pair<List<ServiceInstance>, List<ServiceInstance>>? = null
-
-        fun eligibleOf(all: List<ServiceInstance>): List<ServiceInstance> {
-            val cached = view
-            if (cached != null && cached.first === all) return cached.second
-            val eligible = if (all.all { it.isEligible }) all else all.filter { it.isEligible }
-            view = all to eligible
-            return eligible
-        }
     }
 
     companion object {
         /** Ten minutes. */
         const val DEFAULT_IDLE_NANOS: Long = 600_000_000_000L
+
+        /** How many choices a call makes at most when the instances it picks turn out ejected or probed by another call. */
+        private const val MAX_ROUNDS = 3
     }
 }
