@@ -12,6 +12,7 @@ import io.ktor.server.routing.get
 import io.ktor.server.routing.post
 import io.switchboard.ConfigurationException
 import io.switchboard.HttpStatusException
+import io.switchboard.OutlierDetection
 import io.switchboard.RequestOptions
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceManager
@@ -88,6 +89,7 @@ private fun healthy(name: String): TestHttpServer =
         get("/flaky") { call.respondText("""{"status":"200","server":"$name"}""") }
     }
 
+// every manager here turns ejection off: the tests count how calls meet the failing instance, which ejection would take out
 class IdempotencyTest :
     FunSpec({
         // every test: a 503 (without Switchboard-Not-Processed) next to a healthy instance, called in turn by round robin
@@ -101,7 +103,10 @@ class IdempotencyTest :
         beforeTest { hits.set(0) }
 
         test("a POST that met a failing instance is not retried by default; marked idempotent for the call, it is") {
-            ServiceManager { staticInstances("svc", down.instance("svc"), up.instance("svc")) }.use { manager ->
+            ServiceManager {
+                outlierDetection(OutlierDetection.DISABLED)
+                staticInstances("svc", down.instance("svc"), up.instance("svc"))
+            }.use { manager ->
                 val plain = List(4) { runCatching { manager.post<Hello>("svc", "/flaky") } }
                 // half of them went to the failing instance first, ran there once, and failed
                 plain.count { it.isFailure } shouldBe 2
@@ -111,6 +116,7 @@ class IdempotencyTest :
                 hits.get() shouldBe 2
                 // and the call's false wins over the service's true
                 ServiceManager {
+                    outlierDetection(OutlierDetection.DISABLED)
                     staticInstances("svc", down.instance("svc"), up.instance("svc"))
                     service("svc") { idempotent(true) }
                 }.use { marked ->
@@ -135,7 +141,10 @@ class IdempotencyTest :
             config.serviceCaller.services
                 .getValue("orders")
                 .idempotent shouldBe true
-            ServiceManager { config(config) }.use { manager ->
+            ServiceManager {
+                outlierDetection(OutlierDetection.DISABLED)
+                config(config)
+            }.use { manager ->
                 repeat(4) { manager.post<Hello>("orders", "/flaky").server shouldBe "up" }
                 hits.get() shouldBe 2
                 List(4) { runCatching { manager.post<Hello>("payments", "/flaky") } }.count { it.isFailure } shouldBe 2
@@ -168,7 +177,10 @@ class IdempotencyTest :
             service.maxAttempts shouldBe 2
             service.minRetriesPerSecond shouldBe 50
             service.retryableStatuses shouldBe setOf(500, 503)
-            ServiceManager { config(fromYaml) }.use { manager ->
+            ServiceManager {
+                outlierDetection(OutlierDetection.DISABLED)
+                config(fromYaml)
+            }.use { manager ->
                 shouldThrow<HttpStatusException> { manager.get<Hello>("svc", "/flaky") }.attempts shouldHaveSize 2
             }
 
@@ -178,6 +190,7 @@ class IdempotencyTest :
                     "service-caller:\n  services:\n    svc:\n      retry: { retryable-statuses: [500] }\n      instances: [$instances]",
                 )
             ServiceManager {
+                outlierDetection(OutlierDetection.DISABLED)
                 config(sectionOnly)
                 retry(RetryPolicy.builder().maxAttempts(2).build())
             }.use { manager ->
@@ -185,6 +198,7 @@ class IdempotencyTest :
             }
             // and without the service's section, 500 is not retried at all
             ServiceManager {
+                outlierDetection(OutlierDetection.DISABLED)
                 staticInstances("svc", web.map { it.instance("svc") })
                 retry(RetryPolicy.builder().maxAttempts(2).build())
             }.use { manager ->
@@ -216,7 +230,10 @@ class IdempotencyTest :
                         path: /flaky
                     """.trimIndent(),
                 )
-            ServiceClient(spec) { discovery(registry) }.use { client ->
+            ServiceClient(spec) {
+                discovery(registry)
+                manager { it.outlierDetection(OutlierDetection.DISABLED) }
+            }.use { client ->
                 repeat(4) { client.call("create").status shouldBe 200 }
                 hits.get() shouldBe 2
                 List(4) { client.call("submit").status }.count { it == 503 } shouldBe 2
@@ -237,7 +254,10 @@ class IdempotencyTest :
                             ),
                         )
                     }
-                ServiceClient(inCode) { discovery(registry) }.use { once ->
+                ServiceClient(inCode) {
+                    discovery(registry)
+                    manager { it.outlierDetection(OutlierDetection.DISABLED) }
+                }.use { once ->
                     List(4) { once.call("create").status }.count { it == 503 } shouldBe 2
                 }
             }
@@ -246,6 +266,7 @@ class IdempotencyTest :
         test("an interface method annotated @Idempotent is retried over dispatch (a POST); the others are not") {
             ServiceServer { host<Stock>(Shelf()) }.start().use { server ->
                 ServiceManager {
+                    outlierDetection(OutlierDetection.DISABLED)
                     staticInstances("stock", down.instance("stock"), server.instances[0].withMetadata(emptyMap()))
                 }.use { manager ->
                     for (channel in listOf(Channel.DISPATCH_JSON, Channel.DISPATCH_MSGPACK)) {
