@@ -3,7 +3,6 @@ package io.switchboard.balancer
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 import io.switchboard.spi.LoadBalancer
-import java.util.concurrent.ThreadLocalRandom
 
 /**
  * Power of two choices on attempts in flight: of two instances drawn at random, the one with fewer of the
@@ -14,17 +13,10 @@ public class LeastRequestsLoadBalancer : LoadBalancer {
     override fun choose(
         instances: List<ServiceInstance>,
         context: RequestContext,
-    ): ServiceInstance {
-        val size = instances.size
-        if (size == 1) return instances[0]
-        val random = ThreadLocalRandom.current()
-        val first = random.nextInt(size)
-        var second = random.nextInt(size - 1)
-        if (second >= first) second++
-        val a = instances[first]
-        val b = instances[second]
-        val stats = context.instanceStats
-        // (inFlightA + 1) / weightA <= (inFlightB + 1) / weightB, without dividing
-        return if ((stats.inFlight(a) + 1) * b.weight <= (stats.inFlight(b) + 1) * a.weight) a else b
-    }
+    ): ServiceInstance =
+        powerOfTwoChoices(instances) { a, b ->
+            val stats = context.instanceStats
+            // (inFlightA + 1) / weightA <= (inFlightB + 1) / weightB, without dividing
+            if ((stats.inFlight(a) + 1) * b.weight <= (stats.inFlight(b) + 1) * a.weight) a else b
+        }
 }

@@ -4,7 +4,6 @@ import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 import io.switchboard.spi.InstanceStats
 import io.switchboard.spi.LoadBalancer
-import java.util.concurrent.ThreadLocalRandom
 
 /**
  * Power of two choices on expected latency: of two instances drawn at random, the one with the lower cost
@@ -19,28 +18,21 @@ public class PeakEwmaLoadBalancer : LoadBalancer {
     override fun choose(
         instances: List<ServiceInstance>,
         context: RequestContext,
-    ): ServiceInstance {
-        val size = instances.size
-        if (size == 1) return instances[0]
-        val random = ThreadLocalRandom.current()
-        val first = random.nextInt(size)
-        var second = random.nextInt(size - 1)
-        if (second >= first) second++
-        val a = instances[first]
-        val b = instances[second]
-        val stats = context.instanceStats
-        val sampledA = stats.latencyNanos(a)
-        val sampledB = stats.latencyNanos(b)
-        // an instance without a sample is costed at the other's latency (load alone decides) and wins a tie, so it gets one
-        val latencyA = maxOf(if (sampledA < 0) sampledB else sampledA, 1L).toDouble()
-        val latencyB = maxOf(if (sampledB < 0) sampledA else sampledB, 1L).toDouble()
-        val costA = latencyA * (stats.inFlight(a) + 1) * b.weight
-        val costB = latencyB * (stats.inFlight(b) + 1) * a.weight
-        return when {
-            costA < costB -> a
-            costB < costA -> b
-            sampledB < 0 && sampledA >= 0 -> b
-            else -> a
+    ): ServiceInstance =
+        powerOfTwoChoices(instances) { a, b ->
+            val stats = context.instanceStats
+            val sampledA = stats.latencyNanos(a)
+            val sampledB = stats.latencyNanos(b)
+            // an instance without a sample is costed at the other's latency (load alone decides) and wins a tie, so it gets one
+            val latencyA = maxOf(if (sampledA < 0) sampledB else sampledA, 1L).toDouble()
+            val latencyB = maxOf(if (sampledB < 0) sampledA else sampledB, 1L).toDouble()
+            val costA = latencyA * (stats.inFlight(a) + 1) * b.weight
+            val costB = latencyB * (stats.inFlight(b) + 1) * a.weight
+            when {
+                costA < costB -> a
+                costB < costA -> b
+                sampledB < 0 && sampledA >= 0 -> b
+                else -> a
+            }
         }
-    }
 }

@@ -37,20 +37,6 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration.Companion.minutes
 import kotlin.time.Duration.Companion.seconds
 
-/** Records the attempts of every call that ended, successful or not. */
-private class AttemptRecorder : Interceptor {
-    val calls = ConcurrentLinkedQueue<RequestContext>()
-    override val name: String get() = "attempts"
-
-    override suspend fun afterResponse(context: RequestContext) {
-        calls += context
-    }
-
-    override suspend fun handleException(context: RequestContext) {
-        calls += context
-    }
-}
-
 /** A port nothing listens on: connections to it are refused. */
 private fun refusedPort(): Int = ServerSocket(0, 1, InetAddress.getLoopbackAddress()).use { it.localPort }
 
@@ -77,7 +63,7 @@ class FailoverTest :
             val web = servers(3, "fo")
             val registry = InMemoryRegistry()
             web.forEach { registry.add(it.instance("svc")) }
-            val recorder = AttemptRecorder()
+            val recorder = CallRecorder()
             ServiceManager {
                 discovery(registry)
                 requestTimeout(10.seconds)
@@ -126,7 +112,7 @@ class FailoverTest :
 
         test("a refused connection is retried elsewhere for any method, a POST included: it never reached the server") {
             TestHttpServer.start("alive").use { alive ->
-                val recorder = AttemptRecorder()
+                val recorder = CallRecorder()
                 ServiceManager {
                     staticInstances(
                         "svc",
@@ -172,7 +158,7 @@ class FailoverTest :
         test("when every instance fails, retries stay within the budget and the context lists each attempt") {
             val hits = AtomicInteger()
             val web = List(3) { flaky("down-$it", HttpStatusCode.BadGateway, hits) }
-            val recorder = AttemptRecorder()
+            val recorder = CallRecorder()
             ServiceManager {
                 staticInstances("svc", web.map { it.instance("svc") })
                 addInterceptor(recorder)
@@ -198,7 +184,7 @@ class FailoverTest :
                     .start("fine") {
                         get("/held") { call.respondText("{\"status\":\"OK\",\"server\":\"fine\"}", ContentType.Application.Json) }
                     }.use { fine ->
-                        val recorder = AttemptRecorder()
+                        val recorder = CallRecorder()
                         ServiceManager {
                             staticInstances("svc", hung.server.instance("svc"), fine.instance("svc"))
                             requestTimeout(10.seconds)

@@ -91,3 +91,17 @@ class HeldServer(
         val HOLD_LIMIT = 15.seconds
     }
 }
+
+/** Keeps the context of every call that ended, successful or not: tests read its attempts. */
+class CallRecorder : io.switchboard.spi.Interceptor {
+    val calls = java.util.concurrent.ConcurrentLinkedQueue<io.switchboard.RequestContext>()
+    override val name: String get() = "call-recorder"
+
+    override suspend fun afterResponse(context: io.switchboard.RequestContext) {
+        calls += context
+    }
+
+    override suspend fun handleException(context: io.switchboard.RequestContext) {
+        calls += context
+    }
+}

@@ -46,19 +46,6 @@ private fun answeringAfter(
         get("/busy") { call.respondText("{\"status\":\"busy\",\"server\":\"$name\"}", status = HttpStatusCode.ServiceUnavailable) }
     }
 
-private class Ended : Interceptor {
-    val calls = ConcurrentLinkedQueue<RequestContext>()
-    override val name: String get() = "ended"
-
-    override suspend fun afterResponse(context: RequestContext) {
-        calls += context
-    }
-
-    override suspend fun handleException(context: RequestContext) {
-        calls += context
-    }
-}
-
 class HedgingTest :
     FunSpec({
         val hedged = RetryPolicy.builder().hedging(Duration.ofMillis(100)).build()
@@ -68,7 +55,7 @@ class HedgingTest :
             val fast = answeringAfter("fast", 0)
             // a cold server's first answer can take a while on a busy machine: warm the fast one up
             ServiceManager { staticInstances("warm", fast.instance("warm")) }.use { it.get<Hello>("warm", "/slow") }
-            val ended = Ended()
+            val ended = CallRecorder()
             ServiceManager {
                 staticInstances("svc", slow.instance("svc"), fast.instance("svc"))
                 // every call starts on the slow instance
@@ -112,7 +99,7 @@ class HedgingTest :
 
         test("hedged calls whose every instance answers a retryable status end with that status after one attempt per instance") {
             val web = List(2) { answeringAfter("busy-$it", 0) }
-            val ended = Ended()
+            val ended = CallRecorder()
             ServiceManager {
                 staticInstances("svc", web.map { it.instance("svc") })
                 retry(hedged)

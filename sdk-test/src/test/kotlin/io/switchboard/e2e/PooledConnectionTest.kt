@@ -76,24 +76,11 @@ private class OneAnswerPerConnection : AutoCloseable {
     }
 }
 
-private class Contexts : Interceptor {
-    val calls = ConcurrentLinkedQueue<RequestContext>()
-    override val name: String get() = "contexts"
-
-    override suspend fun afterResponse(context: RequestContext) {
-        calls += context
-    }
-
-    override suspend fun handleException(context: RequestContext) {
-        calls += context
-    }
-}
-
 class PooledConnectionTest :
     FunSpec({
         test("a GET over a pooled connection the server had closed is repeated on a new one, visibly, even with one instance") {
             OneAnswerPerConnection().use { server ->
-                val contexts = Contexts()
+                val contexts = CallRecorder()
                 ServiceManager {
                     staticInstances("svc", ServiceInstance("svc", "127.0.0.1", server.port))
                     addInterceptor(contexts)
