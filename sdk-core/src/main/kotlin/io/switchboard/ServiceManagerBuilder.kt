@@ -24,7 +24,7 @@ import kotlin.time.toJavaDuration
 public class ServiceManagerBuilder internal constructor() {
     internal var discovery: ServiceDiscovery? = null
     internal val staticInstances: MutableMap<String, List<ServiceInstance>> = LinkedHashMap()
-    internal var defaultBalancer: LoadBalancerFactory = LoadBalancers.factory(LoadBalancers.ROUND_ROBIN)
+    internal var defaultBalancer: LoadBalancerFactory = LoadBalancers.factory(LoadBalancers.LEAST_REQUESTS)
     internal val serviceSettings: MutableMap<String, ServiceSettings> = LinkedHashMap()
     internal val interceptors: MutableList<Interceptor> = ArrayList()
     internal var codec: Codec = JsonCodec()
@@ -109,7 +109,11 @@ public class ServiceManagerBuilder internal constructor() {
                 positive("registrationTimeout", timeout)
         }
 
-    /** The strategy of every service without its own: one of [LoadBalancers.names]. */
+    /**
+     * The strategy of every service without its own: one of [LoadBalancers.names]. The default is
+     * [LoadBalancers.LEAST_REQUESTS], which stops sending calls to an instance whose calls pile up (a hung
+     * or slow one) by itself.
+     */
     public fun loadBalancer(name: String): ServiceManagerBuilder = apply { defaultBalancer = LoadBalancers.factory(name) }
 
     /** A custom strategy for every service without its own. */

@@ -118,7 +118,7 @@ public class SwitchboardConfig internal constructor(
 /**
  * The `service-caller` section.
  *
- * @property lbType the default strategy (`lb-type`).
+ * @property lbType the default strategy (`lb-type`); `least_requests` when not set.
  * @property connectionTimeout `connection-timeout`.
  * @property readTimeout `read-timeout`.
  * @property requestTimeout `request-timeout`, or null for none.
@@ -132,7 +132,7 @@ public class SwitchboardConfig internal constructor(
  */
 public class ServiceCallerConfig
     internal constructor(
-        public val lbType: String = "round_robin",
+        public val lbType: String = "least_requests",
         public val connectionTimeout: Duration = Duration.ofSeconds(6),
         public val readTimeout: Duration = Duration.ofSeconds(30),
         public val requestTimeout: Duration? = null,

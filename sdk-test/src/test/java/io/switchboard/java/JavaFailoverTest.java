@@ -10,6 +10,7 @@ import io.switchboard.RetryPolicy;
 import io.switchboard.ServiceCallException;
 import io.switchboard.ServiceInstance;
 import io.switchboard.ServiceManager;
+import io.switchboard.balancer.LoadBalancers;
 import io.switchboard.spi.JavaInterceptor;
 import io.switchboard.test.TestHttpServer;
 import java.net.InetAddress;
@@ -49,6 +50,7 @@ class JavaFailoverTest {
                                 "svc",
                                 new ServiceInstance("svc", "127.0.0.1", refusedPort()),
                                 alive.instance("svc", 1.0))
+                        .loadBalancer(LoadBalancers.ROUND_ROBIN)
                         .retry(RetryPolicy.builder().maxAttempts(2).build())
                         .addInterceptor(recorder)
                         .build()) {
@@ -77,6 +79,7 @@ class JavaFailoverTest {
                                 "svc",
                                 new ServiceInstance("svc", "127.0.0.1", refusedPort()),
                                 alive.instance("svc", 1.0))
+                        .loadBalancer(LoadBalancers.ROUND_ROBIN)
                         .build()) {
             RequestOptions noRetry =
                     RequestOptions.builder().retry(RetryPolicy.NONE).build();

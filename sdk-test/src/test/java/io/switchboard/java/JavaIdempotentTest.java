@@ -9,6 +9,7 @@ import io.switchboard.Attempt;
 import io.switchboard.HttpStatusException;
 import io.switchboard.RequestOptions;
 import io.switchboard.ServiceManager;
+import io.switchboard.balancer.LoadBalancers;
 import io.switchboard.server.ServiceServer;
 import io.switchboard.service.Channel;
 import io.switchboard.service.Idempotent;
@@ -67,6 +68,7 @@ class JavaIdempotentTest {
                                 "inventory",
                                 down.instance("inventory"),
                                 server.getInstances().get(0))
+                        .loadBalancer(LoadBalancers.ROUND_ROBIN) // every other call meets the failing instance first
                         .build()) {
             Inventory inventory = manager.getService(Inventory.class, Channel.DISPATCH_JSON);
             for (int i = 0; i < 4; i++) {

@@ -59,6 +59,7 @@ class JavaOutlierTest {
         try (TestHttpServer alive = TestHttpServer.start("java-ej-alive");
                 ServiceManager manager = ServiceManager.builder()
                         .staticInstances("svc", new ServiceInstance("svc", "127.0.0.1", dead), alive.instance("svc"))
+                        .loadBalancer(LoadBalancers.ROUND_ROBIN) // every other call meets the dead instance
                         .outlierDetection(OutlierDetection.builder()
                                 .consecutiveFailures(3)
                                 .baseEjection(Duration.ofSeconds(20))

@@ -14,7 +14,7 @@ final class JavaQuickStart {
     static Hello callHello(int port) {
         try (ServiceManager manager = ServiceManager.builder()
                 .staticInstances("hello-service", new ServiceInstance("hello-service", "127.0.0.1", port))
-                .loadBalancer("round_robin")
+                .loadBalancer("peak_ewma")
                 .addInterceptor(new LoggingInterceptor())
                 .build()) {
             CompletableFuture<Hello> hello = manager.async().get("hello-service", "/hello", Hello.class);

@@ -7,6 +7,7 @@ import io.kotest.matchers.string.shouldContain
 import io.switchboard.ConfigurationException
 import io.switchboard.InvalidRequestException
 import io.switchboard.ServiceTimeoutException
+import io.switchboard.balancer.LoadBalancers
 import io.switchboard.e2e.Echo
 import io.switchboard.e2e.servers
 import io.switchboard.test.TestHttpServer
@@ -99,7 +100,7 @@ class ServiceClientTest :
         test("a spec naming a service goes through discovery and load balancing") {
             val spec = ClientSpec.parse("service: users\nendpoints:\n  hello:\n    path: /hello")
             ServiceClient(spec) {
-                manager { it.staticInstances("users", a.instance("users"), b.instance("users")) }
+                manager { it.staticInstances("users", a.instance("users"), b.instance("users")).loadBalancer(LoadBalancers.ROUND_ROBIN) }
             }.use { client ->
                 List(4) { client.callFor<io.switchboard.e2e.Hello>("hello").server }.toSet() shouldBe setOf("client-0", "client-1")
             }

@@ -17,6 +17,7 @@ import io.switchboard.ResponseInfo
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceCallException
 import io.switchboard.ServiceManager
+import io.switchboard.balancer.LoadBalancers
 import io.switchboard.spi.AttemptChain
 import io.switchboard.spi.CallChain
 import io.switchboard.spi.CallInterceptor
@@ -167,7 +168,9 @@ class CallInterceptorTest :
             val refusing = answering("refusing", HttpStatusCode.ServiceUnavailable, arrivals, RetryPolicy.PUSHBACK_HEADER to "-1")
             val pausing = answering("pausing", HttpStatusCode.ServiceUnavailable, arrivals, RetryPolicy.PUSHBACK_HEADER to "300")
             val fine = answering("fine", HttpStatusCode.OK, arrivals)
-            ServiceManager { staticInstances("a", refusing.instance("a"), fine.instance("a")) }.use { manager ->
+            ServiceManager {
+                staticInstances("a", refusing.instance("a"), fine.instance("a")).loadBalancer(LoadBalancers.ROUND_ROBIN)
+            }.use { manager ->
                 // round robin starts on `refusing` for one of the two calls: that one fails without a retry
                 val outcomes = List(2) { runCatching { manager.get<Hello>("a", "/flaky") } }
                 outcomes.count { it.isFailure } shouldBe 1
@@ -175,7 +178,9 @@ class CallInterceptorTest :
                 arrivals.count { it.first == "fine" } shouldBe 1
             }
             arrivals.clear()
-            ServiceManager { staticInstances("b", pausing.instance("b"), fine.instance("b")) }.use { manager ->
+            ServiceManager {
+                staticInstances("b", pausing.instance("b"), fine.instance("b")).loadBalancer(LoadBalancers.ROUND_ROBIN)
+            }.use { manager ->
                 List(2) { manager.get<Hello>("b", "/flaky").server shouldBe "fine" }
                 val paused = arrivals.first { it.first == "pausing" }.second
                 val after = arrivals.filter { it.first == "fine" }.maxOf { it.second }

@@ -14,7 +14,6 @@ import io.ktor.server.response.respondText
 import io.ktor.server.routing.get
 import io.ktor.server.routing.post
 import io.switchboard.HttpStatusException
-import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceCallException
@@ -22,8 +21,8 @@ import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceTimeoutException
 import io.switchboard.TimeoutKind
+import io.switchboard.balancer.LoadBalancers
 import io.switchboard.discovery.InMemoryRegistry
-import io.switchboard.spi.Interceptor
 import io.switchboard.test.TestHttpServer
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
@@ -32,7 +31,6 @@ import kotlinx.coroutines.withTimeout
 import java.net.InetAddress
 import java.net.ServerSocket
 import java.time.Duration
-import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.time.Duration.Companion.minutes
 import kotlin.time.Duration.Companion.seconds
@@ -119,6 +117,7 @@ class FailoverTest :
                         ServiceInstance("svc", "127.0.0.1", refusedPort()),
                         alive.instance("svc"),
                     )
+                    loadBalancer(LoadBalancers.ROUND_ROBIN) // every other call meets the refused instance first
                     addInterceptor(recorder)
                 }.use { manager ->
                     repeat(4) { manager.post<Echo>("svc", "/echo", RequestOptions { text("hi") }).server shouldBe "alive" }
@@ -140,6 +139,7 @@ class FailoverTest :
             val up = flaky("up", HttpStatusCode.OK, AtomicInteger())
             ServiceManager {
                 staticInstances("svc", down.instance("svc"), up.instance("svc"))
+                loadBalancer(LoadBalancers.ROUND_ROBIN)
             }.use { manager ->
                 repeat(4) { manager.get<Hello>("svc", "/flaky").server shouldBe "up" }
                 repeat(4) {
@@ -187,6 +187,7 @@ class FailoverTest :
                         val recorder = CallRecorder()
                         ServiceManager {
                             staticInstances("svc", hung.server.instance("svc"), fine.instance("svc"))
+                            loadBalancer(LoadBalancers.ROUND_ROBIN)
                             requestTimeout(10.seconds)
                             retry(RetryPolicy.builder().attemptTimeout(Duration.ofSeconds(1)).build())
                             addInterceptor(recorder)

@@ -12,10 +12,8 @@ import io.ktor.server.response.respondText
 import io.ktor.server.routing.get
 import io.ktor.server.routing.post
 import io.switchboard.HttpStatusException
-import io.switchboard.RequestContext
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceManager
-import io.switchboard.spi.Interceptor
 import io.switchboard.spi.LoadBalancer
 import io.switchboard.test.TestHttpServer
 import kotlinx.coroutines.async
@@ -23,7 +21,6 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
 import java.time.Duration
-import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.atomic.AtomicInteger
 
 /** A server answering `GET /slow` and `POST /slow` after [delayMillis]. */

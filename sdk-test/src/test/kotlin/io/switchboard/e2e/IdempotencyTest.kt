@@ -16,6 +16,8 @@ import io.switchboard.OutlierDetection
 import io.switchboard.RequestOptions
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceManager
+import io.switchboard.ServiceManagerBuilder
+import io.switchboard.balancer.LoadBalancers
 import io.switchboard.client.ClientSpec
 import io.switchboard.client.Params
 import io.switchboard.client.ServiceClient
@@ -89,7 +91,13 @@ private fun healthy(name: String): TestHttpServer =
         get("/flaky") { call.respondText("""{"status":"200","server":"$name"}""") }
     }
 
-// every manager here turns ejection off: the tests count how calls meet the failing instance, which ejection would take out
+/**
+ * What these tests count — how many calls meet the failing instance — needs round robin's turns (the
+ * default balancer draws at random) and no ejection (which takes the failing instance out).
+ */
+private fun ServiceManagerBuilder.countable(): ServiceManagerBuilder =
+    outlierDetection(OutlierDetection.DISABLED).loadBalancer(LoadBalancers.ROUND_ROBIN)
+
 class IdempotencyTest :
     FunSpec({
         // every test: a 503 (without Switchboard-Not-Processed) next to a healthy instance, called in turn by round robin
@@ -104,7 +112,7 @@ class IdempotencyTest :
 
         test("a POST that met a failing instance is not retried by default; marked idempotent for the call, it is") {
             ServiceManager {
-                outlierDetection(OutlierDetection.DISABLED)
+                countable()
                 staticInstances("svc", down.instance("svc"), up.instance("svc"))
             }.use { manager ->
                 val plain = List(4) { runCatching { manager.post<Hello>("svc", "/flaky") } }
@@ -116,7 +124,7 @@ class IdempotencyTest :
                 hits.get() shouldBe 2
                 // and the call's false wins over the service's true
                 ServiceManager {
-                    outlierDetection(OutlierDetection.DISABLED)
+                    countable()
                     staticInstances("svc", down.instance("svc"), up.instance("svc"))
                     service("svc") { idempotent(true) }
                 }.use { marked ->
@@ -142,8 +150,8 @@ class IdempotencyTest :
                 .getValue("orders")
                 .idempotent shouldBe true
             ServiceManager {
-                outlierDetection(OutlierDetection.DISABLED)
                 config(config)
+                countable()
             }.use { manager ->
                 repeat(4) { manager.post<Hello>("orders", "/flaky").server shouldBe "up" }
                 hits.get() shouldBe 2
@@ -178,8 +186,8 @@ class IdempotencyTest :
             service.minRetriesPerSecond shouldBe 50
             service.retryableStatuses shouldBe setOf(500, 503)
             ServiceManager {
-                outlierDetection(OutlierDetection.DISABLED)
                 config(fromYaml)
+                countable()
             }.use { manager ->
                 shouldThrow<HttpStatusException> { manager.get<Hello>("svc", "/flaky") }.attempts shouldHaveSize 2
             }
@@ -190,15 +198,15 @@ class IdempotencyTest :
                     "service-caller:\n  services:\n    svc:\n      retry: { retryable-statuses: [500] }\n      instances: [$instances]",
                 )
             ServiceManager {
-                outlierDetection(OutlierDetection.DISABLED)
                 config(sectionOnly)
+                countable()
                 retry(RetryPolicy.builder().maxAttempts(2).build())
             }.use { manager ->
                 shouldThrow<HttpStatusException> { manager.get<Hello>("svc", "/flaky") }.attempts shouldHaveSize 2
             }
             // and without the service's section, 500 is not retried at all
             ServiceManager {
-                outlierDetection(OutlierDetection.DISABLED)
+                countable()
                 staticInstances("svc", web.map { it.instance("svc") })
                 retry(RetryPolicy.builder().maxAttempts(2).build())
             }.use { manager ->
@@ -232,7 +240,7 @@ class IdempotencyTest :
                 )
             ServiceClient(spec) {
                 discovery(registry)
-                manager { it.outlierDetection(OutlierDetection.DISABLED) }
+                manager { it.countable() }
             }.use { client ->
                 repeat(4) { client.call("create").status shouldBe 200 }
                 hits.get() shouldBe 2
@@ -256,7 +264,7 @@ class IdempotencyTest :
                     }
                 ServiceClient(inCode) {
                     discovery(registry)
-                    manager { it.outlierDetection(OutlierDetection.DISABLED) }
+                    manager { it.countable() }
                 }.use { once ->
                     List(4) { once.call("create").status }.count { it == 503 } shouldBe 2
                 }
@@ -266,7 +274,7 @@ class IdempotencyTest :
         test("an interface method annotated @Idempotent is retried over dispatch (a POST); the others are not") {
             ServiceServer { host<Stock>(Shelf()) }.start().use { server ->
                 ServiceManager {
-                    outlierDetection(OutlierDetection.DISABLED)
+                    countable()
                     staticInstances("stock", down.instance("stock"), server.instances[0].withMetadata(emptyMap()))
                 }.use { manager ->
                     for (channel in listOf(Channel.DISPATCH_JSON, Channel.DISPATCH_MSGPACK)) {

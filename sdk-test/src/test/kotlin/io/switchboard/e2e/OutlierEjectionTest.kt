@@ -18,6 +18,7 @@ import io.switchboard.OutlierDetection
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
+import io.switchboard.balancer.LoadBalancers
 import io.switchboard.spi.Interceptor
 import io.switchboard.test.TestHttpServer
 import kotlinx.coroutines.delay
@@ -81,6 +82,7 @@ private suspend fun callUntil(
 
 private fun refusedPort(): Int = ServerSocket(0, 1, InetAddress.getLoopbackAddress()).use { it.localPort }
 
+/** Round robin in every manager here: the tests count each instance's share of the calls, which the default balancer draws at random. */
 class OutlierEjectionTest :
     FunSpec({
         val servers = List(3) { Switchable("ej-$it") }
@@ -95,7 +97,9 @@ class OutlierEjectionTest :
 
         test("a failing instance gets at most consecutiveFailures calls, then none while ejected (on by default)") {
             sick.failing.set(true)
-            ServiceManager { staticInstances("svc", servers.map { it.instance() }) }.use { manager ->
+            ServiceManager {
+                staticInstances("svc", servers.map { it.instance() }).loadBalancer(LoadBalancers.ROUND_ROBIN)
+            }.use { manager ->
                 var failed = 0
                 repeat(90) {
                     // a 500 is not retried: every call that met the sick instance fails, so each of its hits is one failed call
@@ -123,7 +127,7 @@ class OutlierEjectionTest :
         test("an ejected instance that recovers is probed once its ejection ends and gets calls again") {
             sick.failing.set(true)
             ServiceManager {
-                staticInstances("svc", servers.map { it.instance() })
+                staticInstances("svc", servers.map { it.instance() }).loadBalancer(LoadBalancers.ROUND_ROBIN)
                 outlierDetection(
                     OutlierDetection
                         .builder()
@@ -150,7 +154,7 @@ class OutlierEjectionTest :
         test("when every instance fails, at most the share is ejected and the service still gets every call") {
             servers.forEach { it.failing.set(true) }
             ServiceManager {
-                staticInstances("svc", servers.map { it.instance() })
+                staticInstances("svc", servers.map { it.instance() }).loadBalancer(LoadBalancers.ROUND_ROBIN)
                 outlierDetection(OutlierDetection.builder().consecutiveFailures(2).build())
             }.use { manager ->
                 repeat(60) { shouldThrow<HttpStatusException> { manager.get<Hello>("svc", "/work") }.status shouldBe 500 }
@@ -183,7 +187,7 @@ class OutlierEjectionTest :
         test("with OutlierDetection.DISABLED a failing instance keeps its share of calls") {
             sick.failing.set(true)
             ServiceManager {
-                staticInstances("svc", servers.map { it.instance() })
+                staticInstances("svc", servers.map { it.instance() }).loadBalancer(LoadBalancers.ROUND_ROBIN)
                 outlierDetection(OutlierDetection.DISABLED)
             }.use { manager ->
                 repeat(30) { runCatching { manager.get<Hello>("svc", "/work") } }
@@ -196,7 +200,7 @@ class OutlierEjectionTest :
         test("a service's own setting replaces the manager's") {
             sick.failing.set(true)
             ServiceManager {
-                staticInstances("svc", servers.map { it.instance() })
+                staticInstances("svc", servers.map { it.instance() }).loadBalancer(LoadBalancers.ROUND_ROBIN)
                 outlierDetection(OutlierDetection.DISABLED)
                 service("svc") { outlierDetection(OutlierDetection.builder().consecutiveFailures(1).build()) }
             }.use { manager ->

@@ -5,17 +5,14 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
-import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceCallException
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
-import io.switchboard.spi.Interceptor
 import java.net.InetAddress
 import java.net.ServerSocket
 import java.net.Socket
 import java.util.concurrent.ConcurrentHashMap
-import java.util.concurrent.ConcurrentLinkedQueue
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 

@@ -16,7 +16,7 @@ data class Hello(
 suspend fun callHello(port: Int): Hello =
     ServiceManager {
         staticInstances("hello-service", ServiceInstance("hello-service", "127.0.0.1", port))
-        loadBalancer("round_robin")
+        loadBalancer("peak_ewma")
         addInterceptor(LoggingInterceptor())
     }.use { manager ->
         manager.get("hello-service", "/hello", RequestOptions { header("X-Caller", "quick-start") })

@@ -2,19 +2,9 @@ package io.switchboard.service
 
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
-import io.kotest.matchers.string.shouldContain
-import io.switchboard.ServiceManager
-import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.server.ServerStatus
 import io.switchboard.server.ServiceServer
 import io.switchboard.server.host
-import io.switchboard.test.TestHttpServer
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.async
-import kotlinx.coroutines.awaitAll
-import kotlinx.coroutines.coroutineScope
-import kotlinx.coroutines.delay
-import kotlinx.coroutines.withContext
 import java.time.Duration
 import java.util.concurrent.atomic.AtomicBoolean
 

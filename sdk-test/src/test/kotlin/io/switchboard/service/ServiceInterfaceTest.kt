@@ -7,6 +7,7 @@ import io.kotest.matchers.string.shouldContain
 import io.switchboard.ConfigurationException
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceManager
+import io.switchboard.balancer.LoadBalancers
 import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.server.ServiceServer
 import io.switchboard.server.host
@@ -17,7 +18,11 @@ class ServiceInterfaceTest :
         val registry = InMemoryRegistry()
         val servers =
             List(3) { i -> ServiceServer { host<PeopleService>(People("server-$i")).registry(registry) }.startAsync().join() }
-        val manager = ServiceManager { discovery(registry).localService(PeopleService::class.java, People("local")) }
+        val manager =
+            ServiceManager {
+                discovery(registry).localService(PeopleService::class.java, People("local"))
+                loadBalancer(LoadBalancers.ROUND_ROBIN) // "share the calls" below counts on taking each in turn
+            }
         afterSpec {
             manager.close()
             servers.forEach(ServiceServer::close)
