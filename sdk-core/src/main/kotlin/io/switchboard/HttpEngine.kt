@@ -10,6 +10,14 @@ package io.switchboard
  */
 public enum class HttpEngine {
     /**
+     * Switchboard's Ktor engine over Netty: per instance a pool of keep-alive channels sized by
+     * `connectionPoolSize`, requests handed to the channel's event loop from the caller's thread and
+     * answers resuming the call from the event loop; bodies over 1 MiB stream with backpressure. Native
+     * epoll when `netty-transport-native-epoll` for the platform is on the class path, NIO otherwise.
+     */
+    NETTY,
+
+    /**
      * Switchboard's Ktor engine over OkHttp, with a pool sized by `connectionPoolSize`; connections are
      * reused, and a call crosses threads only to OkHttp and back (about half the client CPU per call of
      * Ktor's own OkHttp engine in the benchmark, see BENCHMARKS.md).

@@ -10,6 +10,7 @@ import io.ktor.client.statement.bodyAsText
 import io.ktor.http.ContentType
 import io.ktor.http.contentType
 import io.ktor.http.isSuccess
+import io.switchboard.HttpEngine
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
@@ -110,10 +111,12 @@ fun registryOf(
 /** `ServiceManager` over the embedded registry, round robin, with the logging (silent), auth and metrics interceptors. */
 class ManagerClient(
     ports: List<Int>,
+    engine: HttpEngine? = null,
 ) : SuspendingClient {
     private val manager =
         ServiceManager {
             discovery(registryOf(ports))
+            engine?.let { engine(it) }
             loadBalancer("round_robin")
             // INFO, while the benchmark's logback configuration lets only WARN through: formatted never, printed never
             addInterceptor(LoggingInterceptor())
@@ -162,6 +165,10 @@ val CONTENDERS: List<Contender> =
             "ServiceManager",
             "Switchboard ServiceManager, embedded registry, round_robin, logging (silent) + auth + metrics interceptors",
         ) { ports -> ManagerClient(ports) },
+        Contender(
+            "ServiceManager on Netty",
+            "the same, over Switchboard's Netty engine",
+        ) { ports -> ManagerClient(ports, HttpEngine.NETTY) },
         Contender("proxy rest", "Switchboard service proxy, rest channel") { ports -> ProxyClient(ports, Channel.REST) },
         Contender("proxy dispatch-json", "Switchboard service proxy, dispatch-json channel") { ports ->
             ProxyClient(ports, Channel.DISPATCH_JSON)

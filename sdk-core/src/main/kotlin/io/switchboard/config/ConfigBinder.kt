@@ -51,7 +51,7 @@ internal object ConfigBinder {
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
     private val authKeys = listOf("enabled", "token", "header-name", "prefix")
     private val metricsKeys = listOf("enabled")
-    private val engines = mapOf("okhttp" to HttpEngine.OKHTTP, "cio" to HttpEngine.CIO)
+    private val engines = mapOf("netty" to HttpEngine.NETTY, "okhttp" to HttpEngine.OKHTTP, "cio" to HttpEngine.CIO)
     private val levels = Level.entries.associateBy { it.name.lowercase() }
 
     fun bind(

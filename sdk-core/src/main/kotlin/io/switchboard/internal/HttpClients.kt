@@ -7,6 +7,7 @@ import io.ktor.client.engine.cio.CIO
 import io.ktor.client.engine.cio.endpoint
 import io.ktor.client.plugins.HttpTimeout
 import io.switchboard.HttpEngine
+import io.switchboard.internal.netty.NettyTransport
 import kotlinx.coroutines.Job
 import okhttp3.ConnectionPool
 import okhttp3.Dispatcher
@@ -52,6 +53,13 @@ internal fun createHttpClient(
             val engine = OkHttpTransport(okHttp)
             HttpClient(engine) { common(settings) }.also { client ->
                 // a client made over a given engine leaves it open: close it with the client
+                client.coroutineContext[Job]!!.invokeOnCompletion { engine.close() }
+            }
+        }
+
+        HttpEngine.NETTY -> {
+            val engine = NettyTransport(settings)
+            HttpClient(engine) { common(settings) }.also { client ->
                 client.coroutineContext[Job]!!.invokeOnCompletion { engine.close() }
             }
         }

@@ -56,13 +56,6 @@ private const val BUFFERED_BODY_LIMIT = 1L shl 20
 /** Instances come and go; the per-instance URL cache starts over past this size. */
 private const val MAX_CACHED_BASES = 1_024
 
-/** The transport's Ktor configuration: no dispatcher hop of its own (OkHttp's callback resumes the call). */
-internal class OkHttpTransportConfig : HttpClientEngineConfig() {
-    init {
-        dispatcher = Dispatchers.Unconfined
-    }
-}
-
 /**
  * The manager's Ktor engine over OkHttp, built for many small request/response calls:
  *
@@ -87,7 +80,7 @@ internal class OkHttpTransport(
     // the same pool and dispatcher; the listener tells a connect timeout from a read timeout
     private val client: OkHttpClient = base.newBuilder().eventListenerFactory(ConnectionPhases).build()
 
-    override val config: HttpClientEngineConfig = OkHttpTransportConfig()
+    override val config: HttpClientEngineConfig = UnconfinedEngineConfig()
 
     override val supportedCapabilities: Set<HttpClientEngineCapability<*>> = setOf(HttpTimeoutCapability)
 
@@ -206,48 +199,6 @@ internal class OkHttpTransport(
             .encodedQuery(query.ifEmpty { null })
             .build()
     }
-
-    private suspend fun bytesOf(
-        content: OutgoingContent,
-        callContext: CoroutineContext,
-    ): ByteArray =
-        when (content) {
-            is OutgoingContent.ByteArrayContent -> {
-                content.bytes()
-            }
-
-            is OutgoingContent.NoContent -> {
-                ByteArray(0)
-            }
-
-            is OutgoingContent.ReadChannelContent -> {
-                content.readFrom().readRemaining().readByteArray()
-            }
-
-            is OutgoingContent.WriteChannelContent -> {
-                coroutineScope {
-                    val channel = ByteChannel()
-                    launch {
-                        try {
-                            content.writeTo(channel)
-                            channel.flushAndClose()
-                        } catch (e: Throwable) {
-                            channel.cancel(e)
-                            throw e
-                        }
-                    }
-                    channel.readRemaining().readByteArray()
-                }
-            }
-
-            is OutgoingContent.ContentWrapper -> {
-                bytesOf(content.delegate(), callContext)
-            }
-
-            is OutgoingContent.ProtocolUpgrade -> {
-                throw UnsupportedOperationException("protocol upgrades are not supported by the manager's transport")
-            }
-        }
 
     private fun responseData(
         response: Response,

@@ -12,38 +12,46 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
 
 /**
- * The default engine keeps connections alive: thousands of calls travel over as many connections as
- * the pool allows, and closing the manager closes them all.
+ * Each pooling engine (Netty, the default, and OkHttp) keeps connections alive: thousands of calls travel
+ * over as many connections as the pool allows, and closing the manager closes them all.
  */
 class ConnectionReuseTest :
     FunSpec({
-        test("10,000 sequential plain and raw calls reuse one connection and leak none") {
-            TestHttpServer.start("reuse").use { server ->
-                val manager = ServiceManager { staticInstances("svc", server.instance("svc")) }
-                repeat(5_000) { manager.get<String>("svc", "/hello") }
-                repeat(5_000) { manager.rawGet("svc", "/hello") { it.status } }
-                server.requestCount shouldBe 10_000
-                server.acceptedConnections shouldBe 1
-                manager.close()
-                server.awaitOpenConnections(0) shouldBe true
-            }
-        }
-
-        test("POSTs reuse connections too, and concurrency never opens more than the pool") {
-            TestHttpServer.start("pool").use { server ->
-                val manager =
-                    ServiceManager {
-                        staticInstances("svc", server.instance("svc"))
-                        connectionPoolSize(8)
-                    }
-                coroutineScope {
-                    (1..2_000)
-                        .map { i -> async { manager.post<Echo>("svc", "/echo", RequestOptions { text("n$i") }).body } }
-                        .awaitAll()
+        for (engine in listOf(HttpEngine.NETTY, HttpEngine.OKHTTP)) {
+            test("$engine: 10,000 sequential plain and raw calls reuse one connection and leak none") {
+                TestHttpServer.start("reuse").use { server ->
+                    val manager =
+                        ServiceManager {
+                            staticInstances("svc", server.instance("svc"))
+                            engine(engine)
+                        }
+                    repeat(5_000) { manager.get<String>("svc", "/hello") }
+                    repeat(5_000) { manager.rawGet("svc", "/hello") { it.status } }
+                    server.requestCount shouldBe 10_000
+                    server.acceptedConnections shouldBe 1
+                    manager.close()
+                    server.awaitOpenConnections(0) shouldBe true
                 }
-                server.acceptedConnections shouldBeLessThanOrEqual 8
-                manager.close()
-                server.awaitOpenConnections(0) shouldBe true
+            }
+
+            test("$engine: POSTs reuse connections too, and concurrency never opens more than the pool") {
+                TestHttpServer.start("pool").use { server ->
+                    val manager =
+                        ServiceManager {
+                            staticInstances("svc", server.instance("svc"))
+                            connectionPoolSize(8)
+                            engine(engine)
+                        }
+                    coroutineScope {
+                        (1..2_000)
+                            .map { i -> async { manager.post<Echo>("svc", "/echo", RequestOptions { text("n$i") }).body } }
+                            .awaitAll()
+                    }
+                    server.acceptedConnections shouldBeLessThanOrEqual 8
+                    server.maxConcurrentRequests shouldBeLessThanOrEqual 8
+                    manager.close()
+                    server.awaitOpenConnections(0) shouldBe true
+                }
             }
         }
 

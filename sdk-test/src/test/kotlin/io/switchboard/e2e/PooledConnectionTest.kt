@@ -5,6 +5,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldHaveSize
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
+import io.switchboard.HttpEngine
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceCallException
 import io.switchboard.ServiceInstance
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger
 import kotlin.concurrent.thread
 
 /**
- * A server that promises keep-alive but closes every connection after its first answer, as a server
- * does when a connection sat idle past its timeout: the client's pooled connection is stale.
+ * A server that promises keep-alive but closes every connection when a second request arrives on it, as a
+ * server does when a connection sat idle past its timeout: the client's pooled connection is stale.
  */
 private class OneAnswerPerConnection : AutoCloseable {
     private val socket = ServerSocket(0, 50, InetAddress.getLoopbackAddress())
@@ -64,6 +65,9 @@ private class OneAnswerPerConnection : AutoCloseable {
                 )
                 flush()
             }
+            // keep the connection open until the next request starts, then drop it unanswered: the client cannot see
+            // the close coming, as with a server that closed an idle connection while the request was on its way
+            input.read()
         }
     }
 
@@ -75,39 +79,44 @@ private class OneAnswerPerConnection : AutoCloseable {
 
 class PooledConnectionTest :
     FunSpec({
-        test("a GET over a pooled connection the server had closed is repeated on a new one, visibly, even with one instance") {
-            OneAnswerPerConnection().use { server ->
-                val contexts = CallRecorder()
-                ServiceManager {
-                    staticInstances("svc", ServiceInstance("svc", "127.0.0.1", server.port))
-                    addInterceptor(contexts)
-                }.use { manager ->
-                    repeat(5) { manager.get<Hello>("svc", "/hello").server shouldBe "one-answer" }
-                    server.received["GET"]?.get() shouldBe 5
-                    // every call after the first met the stale connection once, then went on over a new one
-                    val repeated = contexts.calls.filter { it.attempts.size == 2 }
-                    repeated.size shouldBe 4
-                    repeated.forEach { call -> call.attempts.map { it.instance.port }.toSet() shouldHaveSize 1 }
+        for (engine in listOf(HttpEngine.NETTY, HttpEngine.OKHTTP)) {
+            test("$engine: a GET on a stale pooled connection is repeated on a new one, visibly, even with one instance") {
+                OneAnswerPerConnection().use { server ->
+                    val contexts = CallRecorder()
+                    ServiceManager {
+                        staticInstances("svc", ServiceInstance("svc", "127.0.0.1", server.port))
+                        engine(engine)
+                        addInterceptor(contexts)
+                    }.use { manager ->
+                        repeat(5) { manager.get<Hello>("svc", "/hello").server shouldBe "one-answer" }
+                        server.received["GET"]?.get() shouldBe 5
+                        // every call after the first met the stale connection once, then went on over a new one
+                        val repeated = contexts.calls.filter { it.attempts.size == 2 }
+                        repeated.size shouldBe 4
+                        repeated.forEach { call -> call.attempts.map { it.instance.port }.toSet() shouldHaveSize 1 }
+                    }
                 }
             }
-        }
 
-        test("a POST over a stale pooled connection is not sent again by the engine: the error surfaces, unless marked idempotent") {
-            OneAnswerPerConnection().use { server ->
-                ServiceManager {
-                    staticInstances("svc", ServiceInstance("svc", "127.0.0.1", server.port))
-                }.use { manager ->
-                    manager.post<Hello>("svc", "/hello", RequestOptions { text("one") }).server shouldBe "one-answer"
-                    val failure = shouldThrow<ServiceCallException> { manager.post<Hello>("svc", "/hello", RequestOptions { text("two") }) }
-                    failure.message shouldContain "pooled connection"
-                    server.received["POST"]?.get() shouldBe 1
-                    val idempotent =
-                        RequestOptions {
-                            text("three")
-                            idempotent(true)
-                        }
-                    manager.post<Hello>("svc", "/hello", idempotent).server shouldBe "one-answer"
-                    server.received["POST"]?.get() shouldBe 2
+            test("$engine: a POST on a stale pooled connection is not resent by the engine: the error surfaces unless idempotent") {
+                OneAnswerPerConnection().use { server ->
+                    ServiceManager {
+                        staticInstances("svc", ServiceInstance("svc", "127.0.0.1", server.port))
+                        engine(engine)
+                    }.use { manager ->
+                        manager.post<Hello>("svc", "/hello", RequestOptions { text("one") }).server shouldBe "one-answer"
+                        val failure =
+                            shouldThrow<ServiceCallException> { manager.post<Hello>("svc", "/hello", RequestOptions { text("two") }) }
+                        failure.message shouldContain "pooled connection"
+                        server.received["POST"]?.get() shouldBe 1
+                        val idempotent =
+                            RequestOptions {
+                                text("three")
+                                idempotent(true)
+                            }
+                        manager.post<Hello>("svc", "/hello", idempotent).server shouldBe "one-answer"
+                        server.received["POST"]?.get() shouldBe 2
+                    }
                 }
             }
         }

@@ -15,6 +15,7 @@ import io.ktor.server.response.respondText
 import io.ktor.server.routing.get
 import io.ktor.server.routing.routing
 import io.ktor.utils.io.writeStringUtf8
+import io.switchboard.HttpEngine
 import io.switchboard.RequestContext
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceInstance
@@ -24,12 +25,21 @@ import io.switchboard.spi.Interceptor
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import java.time.Duration
+import java.util.zip.GZIPOutputStream
 
 private val BIG = ByteArray(2 * 1024 * 1024 + 17) { (it % 251).toByte() }
 
+private val ZIPPED: ByteArray =
+    java.io
+        .ByteArrayOutputStream()
+        .also { out ->
+            GZIPOutputStream(out).use { it.write("compressible ".repeat(2_000).toByteArray()) }
+        }.toByteArray()
+
 /**
- * The default engine over OkHttp: bodies above the 1 MiB that are read at once stream whole, chunked bodies
- * arrive intact, a timeout cuts a body that trickles in, and response headers keep their names and order.
+ * Each engine a manager can send with (Netty, the default, and OkHttp): bodies above the 1 MiB that are
+ * read at once stream whole, chunked and gzipped bodies arrive intact, a timeout cuts a body that trickles
+ * in, and response headers keep their names and order.
  */
 class TransportTest :
     FunSpec({
@@ -60,6 +70,10 @@ class TransportTest :
                         call.response.header("X-Dup", "second")
                         call.respondText("ok")
                     }
+                    get("/zipped") {
+                        call.response.header("Content-Encoding", "gzip")
+                        call.respondBytes(ZIPPED, ContentType.Text.Plain)
+                    }
                 }
             }.start(wait = false)
         val port =
@@ -69,48 +83,57 @@ class TransportTest :
                     .first()
                     .port
             }
-        val seen = ArrayList<Map<String, List<String>>>()
-        val manager =
-            ServiceManager {
-                staticInstances("svc", ServiceInstance("svc", "127.0.0.1", port))
-                addInterceptor(
-                    object : Interceptor {
-                        override val name: String get() = "headers"
-
-                        override suspend fun afterResponse(context: RequestContext) {
-                            synchronized(seen) { seen += context.response!!.headers }
-                        }
-                    },
-                )
-            }
+        val managers = ArrayList<ServiceManager>()
         afterSpec {
-            manager.close()
+            managers.forEach(ServiceManager::close)
             server.stop(0, 1_000)
         }
 
-        test("a body of 2 MiB streams through whole") {
-            manager.rawGet("svc", "/big") { it.bytes() }.contentEquals(BIG) shouldBe true
-            manager.get<ByteArray>("svc", "/big").contentEquals(BIG) shouldBe true
-        }
+        for (engine in listOf(HttpEngine.NETTY, HttpEngine.OKHTTP)) {
+            val seen = ArrayList<Map<String, List<String>>>()
+            val manager =
+                ServiceManager {
+                    staticInstances("svc", ServiceInstance("svc", "127.0.0.1", port))
+                    engine(engine)
+                    addInterceptor(
+                        object : Interceptor {
+                            override val name: String get() = "headers"
 
-        test("a chunked body without a Content-Length arrives intact") {
-            manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
-            manager.rawGet("svc", "/chunked") { it.text() } shouldBe "alpha-beta-gamma"
-        }
+                            override suspend fun afterResponse(context: RequestContext) {
+                                synchronized(seen) { seen += context.response!!.headers }
+                            }
+                        },
+                    )
+                }.also(managers::add)
 
-        test("a call's timeout cuts a body that trickles in, and the manager keeps serving") {
-            val started = System.nanoTime()
-            shouldThrow<ServiceTimeoutException> {
-                manager.get<String>("svc", "/trickle", RequestOptions { timeout(Duration.ofMillis(300)) })
+            test("$engine: a body of 2 MiB streams through whole") {
+                manager.rawGet("svc", "/big") { it.bytes() }.contentEquals(BIG) shouldBe true
+                manager.get<ByteArray>("svc", "/big").contentEquals(BIG) shouldBe true
             }
-            (System.nanoTime() - started) / 1_000_000 shouldBeLessThan 2_000
-            manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
-        }
 
-        test("response headers keep the server's spelling, and the first of repeated values comes first") {
-            manager.rawGet("svc", "/headers") { it.header("x-dup") } shouldBe "first"
-            val headers = synchronized(seen) { seen.last() }
-            headers.keys shouldContain "X-Request-Id"
-            headers["X-Dup"] shouldBe listOf("first", "second")
+            test("$engine: a chunked body without a Content-Length arrives intact") {
+                manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
+                manager.rawGet("svc", "/chunked") { it.text() } shouldBe "alpha-beta-gamma"
+            }
+
+            test("$engine: a gzipped answer arrives decoded") {
+                manager.get<String>("svc", "/zipped") shouldBe "compressible ".repeat(2_000)
+            }
+
+            test("$engine: a call's timeout cuts a body that trickles in, and the manager keeps serving") {
+                val started = System.nanoTime()
+                shouldThrow<ServiceTimeoutException> {
+                    manager.get<String>("svc", "/trickle", RequestOptions { timeout(Duration.ofMillis(300)) })
+                }
+                (System.nanoTime() - started) / 1_000_000 shouldBeLessThan 2_000
+                manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
+            }
+
+            test("$engine: response headers keep the server's spelling, and the first of repeated values comes first") {
+                manager.rawGet("svc", "/headers") { it.header("x-dup") } shouldBe "first"
+                val headers = synchronized(seen) { seen.last() }
+                headers.keys shouldContain "X-Request-Id"
+                headers["X-Dup"] shouldBe listOf("first", "second")
+            }
         }
     })

@@ -1,0 +1,339 @@
+package io.switchboard.internal.netty
+
+import io.ktor.utils.io.ByteReadChannel
+import io.ktor.utils.io.writeFully
+import io.ktor.utils.io.writer
+import io.netty.buffer.ByteBuf
+import io.netty.channel.ChannelHandlerContext
+import io.netty.channel.ChannelInboundHandlerAdapter
+import io.netty.handler.codec.http.FullHttpRequest
+import io.netty.handler.codec.http.HttpContent
+import io.netty.handler.codec.http.HttpResponse
+import io.netty.handler.codec.http.HttpStatusClass
+import io.netty.handler.codec.http.HttpUtil
+import io.netty.handler.codec.http.LastHttpContent
+import io.netty.handler.timeout.IdleStateEvent
+import io.netty.util.ReferenceCountUtil
+import io.netty.util.concurrent.ScheduledFuture
+import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.GlobalScope
+import kotlinx.coroutines.channels.Channel
+import kotlinx.coroutines.job
+import java.io.IOException
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.atomic.AtomicInteger
+import java.util.concurrent.atomic.AtomicLong
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
+
+/** Bodies up to this size are gathered whole on the event loop; a longer one streams. */
+internal const val BUFFERED_BODY_LIMIT: Int = 1 shl 20
+
+/** A streamed body stops reading from the socket above this many bytes not yet taken by its reader… */
+private const val STREAM_HIGH_WATER = 256 * 1024
+
+/** …and reads again once its reader has brought them under this. */
+private const val STREAM_LOW_WATER = 64 * 1024
+
+/** The answer to one exchange: its head, and its body either whole or streaming. */
+internal class NettyResponse(
+    val head: HttpResponse,
+    /** The whole body, when it was gathered; null when it streams through [stream]. */
+    val body: ByteArray?,
+    val stream: ByteReadChannel?,
+)
+
+/** A read timeout of the transport: nothing arrived for that long. */
+internal class ReadTimeout(
+    message: String,
+) : IOException(message)
+
+/**
+ * How one exchange failed, for the transport to translate: [reused] channels that broke before [answered]
+ * most often had been closed by the server while idle.
+ */
+internal fun interface FailureMapper {
+    fun map(
+        cause: Throwable,
+        reused: Boolean,
+        answered: Boolean,
+    ): Throwable
+}
+
+/** One request and its answer on a pooled channel, driven on the channel's event loop. */
+internal class Exchange(
+    private val pooled: PooledChannel,
+    private val pool: ChannelPool,
+    private val reused: Boolean,
+    private val readTimeoutNanos: Long,
+    private val callContext: CoroutineContext,
+    private val failures: FailureMapper,
+    private val continuation: CancellableContinuation<NettyResponse>,
+) {
+    private val state = AtomicInteger(ACTIVE)
+
+    // event loop only, from here on
+    private var head: HttpResponse? = null
+    private var skipping = false
+    private var keepAlive = true
+    private var body: ByteArray = EMPTY
+    private var size = 0
+    private var chunks: Channel<ByteArray>? = null
+    private val unread = AtomicLong()
+    private var lastRead = 0L
+    private var timer: ScheduledFuture<*>? = null
+
+    /** Writes [request] and starts the read timeout; on the event loop. */
+    fun start(
+        ctx: ChannelHandlerContext,
+        request: FullHttpRequest,
+    ) {
+        if (state.get() != ACTIVE) {
+            request.release()
+            return
+        }
+        lastRead = System.nanoTime()
+        if (readTimeoutNanos in 1 until Long.MAX_VALUE) {
+            timer = ctx.executor().schedule(::checkTimeout, readTimeoutNanos, TimeUnit.NANOSECONDS)
+        }
+        keepAlive = HttpUtil.isKeepAlive(request)
+        ctx.writeAndFlush(request).addListener {
+            if (!it.isSuccess) fail(it.cause())
+        }
+    }
+
+    /** The caller gave up: the channel cannot be reused mid-exchange, so it is closed. */
+    fun cancel() {
+        while (true) {
+            val current = state.get()
+            if (current != ACTIVE && current != STREAMING) return
+            if (state.compareAndSet(current, CANCELLED)) {
+                pooled.channel.close()
+                return
+            }
+        }
+    }
+
+    fun read(msg: Any) {
+        lastRead = System.nanoTime()
+        if (msg is HttpResponse) onHead(msg)
+        if (msg is HttpContent) {
+            if (!skipping) onContent(msg.content())
+            if (msg is LastHttpContent) {
+                if (skipping) skipping = false else onEnd(msg)
+            }
+        }
+    }
+
+    private fun onHead(response: HttpResponse) {
+        if (response.decoderResult().isFailure) {
+            fail(IOException("a malformed answer: ${response.decoderResult().cause()}", response.decoderResult().cause()))
+            return
+        }
+        // an interim answer (100 Continue, 103 Early Hints) precedes the real one
+        if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL && response.status().code() != 101) {
+            skipping = true
+            return
+        }
+        head = response
+        keepAlive = keepAlive && HttpUtil.isKeepAlive(response)
+        val length = HttpUtil.getContentLength(response, -1L)
+        if (length in 1..BUFFERED_BODY_LIMIT.toLong()) body = ByteArray(length.toInt())
+    }
+
+    private fun onContent(content: ByteBuf) {
+        val readable = content.readableBytes()
+        if (readable == 0 || state.get() == CANCELLED) return
+        val streaming = chunks
+        if (streaming != null) {
+            val bytes = ByteArray(readable)
+            content.readBytes(bytes)
+            offer(streaming, bytes)
+            return
+        }
+        if (size + readable > BUFFERED_BODY_LIMIT) {
+            startStreaming(content)
+            return
+        }
+        if (size + readable > body.size) body = body.copyOf(maxOf(size + readable, minOf(body.size * 2, BUFFERED_BODY_LIMIT), 1024))
+        content.readBytes(body, size, readable)
+        size += readable
+    }
+
+    private fun onEnd(last: LastHttpContent) {
+        if (last.decoderResult().isFailure) {
+            fail(IOException("a malformed answer: ${last.decoderResult().cause()}", last.decoderResult().cause()))
+            return
+        }
+        val streaming = chunks
+        if (streaming != null) {
+            if (!state.compareAndSet(STREAMING, DONE)) return
+            finish()
+            streaming.close()
+            return
+        }
+        if (!state.compareAndSet(ACTIVE, DONE)) return
+        finish()
+        val bytes = if (size == body.size) body else body.copyOf(size)
+        continuation.resume(NettyResponse(head!!, bytes, null)) { _, _, _ -> }
+    }
+
+    /** The exchange is over on the channel: it goes back to the pool, or is closed. */
+    private fun finish() {
+        timer?.cancel(false)
+        pooled.handler.exchange = null
+        if (!pooled.channel.config().isAutoRead) pooled.channel.config().isAutoRead = true
+        pool.release(pooled, reusable = keepAlive)
+    }
+
+    /** More than [BUFFERED_BODY_LIMIT]: the caller gets the answer now and reads the body as it arrives. */
+    @OptIn(kotlinx.coroutines.DelicateCoroutinesApi::class, kotlinx.coroutines.InternalCoroutinesApi::class)
+    private fun startStreaming(content: ByteBuf) {
+        val queue = Channel<ByteArray>(Channel.UNLIMITED)
+        chunks = queue
+        if (size > 0) offer(queue, body.copyOf(size))
+        body = EMPTY
+        val rest = ByteArray(content.readableBytes())
+        content.readBytes(rest)
+        offer(queue, rest)
+        val stream =
+            GlobalScope
+                .writer(callContext + Dispatchers.Unconfined) {
+                    for (chunk in queue) {
+                        channel.writeFully(chunk)
+                        channel.flush()
+                        taken(chunk.size)
+                    }
+                }.channel
+        if (!state.compareAndSet(ACTIVE, STREAMING)) return
+        // the call's job outlives the exchange while the body streams: cancelling it closes the channel
+        callContext.job.invokeOnCompletion(onCancelling = true) { if (it != null) cancel() }
+        continuation.resume(NettyResponse(head!!, null, stream)) { _, _, _ -> cancel() }
+    }
+
+    private fun offer(
+        queue: Channel<ByteArray>,
+        bytes: ByteArray,
+    ) {
+        queue.trySend(bytes)
+        if (unread.addAndGet(bytes.size.toLong()) > STREAM_HIGH_WATER) pooled.channel.config().isAutoRead = false
+    }
+
+    /** The reader took [count] bytes; any thread. */
+    private fun taken(count: Int) {
+        if (unread.addAndGet(-count.toLong()) < STREAM_LOW_WATER && state.get() == STREAMING) {
+            val config = pooled.channel.config()
+            if (!config.isAutoRead) config.isAutoRead = true
+        }
+    }
+
+    private fun checkTimeout() {
+        if (state.get() == DONE || state.get() == CANCELLED) return
+        val quiet = System.nanoTime() - lastRead
+        if (quiet >= readTimeoutNanos) {
+            fail(ReadTimeout("no data for ${TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos)} ms"))
+        } else {
+            timer = pooled.channel.eventLoop().schedule(::checkTimeout, readTimeoutNanos - quiet, TimeUnit.NANOSECONDS)
+        }
+    }
+
+    /** The exchange failed on the channel (or the channel closed under it): the channel is closed, the caller told. */
+    fun fail(cause: Throwable) {
+        val was = state.get()
+        if ((was != ACTIVE && was != STREAMING) || !state.compareAndSet(was, DONE)) return
+        timer?.cancel(false)
+        pooled.handler.exchange = null
+        pooled.channel.close()
+        val failure = failures.map(cause, reused, answered = head != null)
+        if (was == ACTIVE) continuation.resumeWithException(failure) else chunks?.close(failure)
+    }
+
+    /** The channel closed while this exchange was on it. */
+    fun closed() {
+        val stage = if (head == null) "before an answer" else "in the middle of the answer"
+        fail(IOException("the connection closed $stage"))
+    }
+
+    private companion object {
+        const val ACTIVE = 0
+        const val STREAMING = 1
+        const val DONE = 2
+        const val CANCELLED = 3
+        val EMPTY = ByteArray(0)
+    }
+}
+
+/**
+ * The last handler of a pooled channel: passes what arrives to the channel's current [Exchange]. Anything
+ * arriving with no exchange on the channel means it can no longer be trusted, and closes it.
+ */
+internal class ExchangeHandler : ChannelInboundHandlerAdapter() {
+    /** The exchange on the channel; set by the caller before its request is written, cleared on the event loop. */
+    @Volatile
+    var exchange: Exchange? = null
+
+    /** Set once the channel is connected, for idle eviction. */
+    @Volatile
+    var pooled: PooledChannel? = null
+
+    @Volatile
+    var pool: ChannelPool? = null
+
+    private lateinit var context: ChannelHandlerContext
+
+    override fun handlerAdded(ctx: ChannelHandlerContext) {
+        context = ctx
+    }
+
+    override fun channelRead(
+        ctx: ChannelHandlerContext,
+        msg: Any,
+    ) {
+        val current = exchange
+        try {
+            if (current == null) ctx.close() else current.read(msg)
+        } finally {
+            ReferenceCountUtil.release(msg)
+        }
+    }
+
+    override fun channelInactive(ctx: ChannelHandlerContext) {
+        exchange?.closed()
+        ctx.fireChannelInactive()
+    }
+
+    @Suppress("OVERRIDE_DEPRECATION")
+    override fun exceptionCaught(
+        ctx: ChannelHandlerContext,
+        cause: Throwable,
+    ) {
+        val current = exchange
+        if (current != null) current.fail(cause) else ctx.close()
+    }
+
+    override fun userEventTriggered(
+        ctx: ChannelHandlerContext,
+        evt: Any,
+    ) {
+        if (evt is IdleStateEvent) {
+            val channel = pooled
+            val owner = pool
+            if (channel != null && owner != null && exchange == null) owner.evictIfIdle(channel)
+            return
+        }
+        ctx.fireUserEventTriggered(evt)
+    }
+
+    /** Runs [exchange] with [request] on this channel; from any thread. */
+    fun begin(
+        exchange: Exchange,
+        request: FullHttpRequest,
+    ) {
+        this.exchange = exchange
+        val ctx = context
+        val loop = ctx.executor()
+        if (loop.inEventLoop()) exchange.start(ctx, request) else loop.execute { exchange.start(ctx, request) }
+    }
+}

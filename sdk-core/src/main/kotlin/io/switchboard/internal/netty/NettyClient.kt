@@ -1,0 +1,116 @@
+package io.switchboard.internal.netty
+
+import io.netty.bootstrap.Bootstrap
+import io.netty.channel.ChannelInitializer
+import io.netty.channel.ChannelOption
+import io.netty.channel.socket.SocketChannel
+import io.netty.handler.codec.http.FullHttpRequest
+import io.netty.handler.codec.http.HttpClientCodec
+import io.netty.handler.codec.http.HttpContentDecompressor
+import io.netty.handler.ssl.SslContext
+import io.netty.handler.ssl.SslContextBuilder
+import io.netty.handler.timeout.IdleStateHandler
+import kotlinx.coroutines.suspendCancellableCoroutine
+import java.net.InetSocketAddress
+import java.time.Duration
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.TimeUnit
+import kotlin.coroutines.CoroutineContext
+
+/** Where a pool's channels go. */
+internal data class Address(
+    val host: String,
+    val port: Int,
+    val tls: Boolean,
+)
+
+/**
+ * HTTP/1.1 over Netty for many small calls: per address a [ChannelPool] of at most [maxChannels]
+ * keep-alive channels, each with Netty's HTTP codec, gzip decoding and an [ExchangeHandler]. A request is
+ * handed to its channel's event loop from the caller's thread, and the answer resumes the caller from
+ * the event loop; bodies up to 1 MiB are gathered there, longer ones stream with backpressure. Idle
+ * channels close after [keepAlive].
+ */
+internal class NettyClient(
+    private val maxChannels: Int,
+    private val keepAlive: Duration,
+    private val loops: EventLoops = EventLoops.create(),
+) : AutoCloseable {
+    private val bootstrap: Bootstrap =
+        Bootstrap()
+            .group(loops.group)
+            .channel(loops.channelType)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+
+    private val pools = ConcurrentHashMap<Address, ChannelPool>()
+
+    private val tls: SslContext by lazy { SslContextBuilder.forClient().build() }
+
+    /** `epoll` or `nio`. */
+    val transport: String get() = loops.transport
+
+    /**
+     * Sends [request] to [address] on a pooled channel and returns the answer; [readTimeoutNanos] bounds
+     * each wait for data (`Long.MAX_VALUE` for none). Failures of the exchange go through [failures];
+     * failures to connect are thrown as Netty reports them.
+     */
+    suspend fun exchange(
+        address: Address,
+        request: FullHttpRequest,
+        connectTimeoutMillis: Long,
+        readTimeoutNanos: Long,
+        callContext: CoroutineContext,
+        failures: FailureMapper,
+    ): NettyResponse {
+        val pool = pools[address] ?: pools.computeIfAbsent(address, ::newPool)
+        val (pooled, reused) =
+            try {
+                pool.acquire(connectTimeoutMillis)
+            } catch (e: Throwable) {
+                request.release()
+                throw e
+            }
+        return suspendCancellableCoroutine { continuation ->
+            val exchange = Exchange(pooled, pool, reused, readTimeoutNanos, callContext, failures, continuation)
+            continuation.invokeOnCancellation { exchange.cancel() }
+            pooled.handler.begin(exchange, request)
+        }
+    }
+
+    /** The open and idle channels to [address], for tests and diagnostics. */
+    fun channels(address: Address): Pair<Int, Int> = pools[address]?.let { it.openChannels to it.idleChannels } ?: (0 to 0)
+
+    /** Closes the idle channels to an address that left (its busy ones close when their exchange ends). */
+    fun evict(address: Address) {
+        pools.remove(address)?.close()
+    }
+
+    private fun newPool(address: Address): ChannelPool =
+        ChannelPool("${address.host}:${address.port}", maxChannels) { connectTimeoutMillis ->
+            val handler = ExchangeHandler()
+            val future =
+                bootstrap
+                    .clone()
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                    .handler(
+                        object : ChannelInitializer<SocketChannel>() {
+                            override fun initChannel(channel: SocketChannel) {
+                                val pipeline = channel.pipeline()
+                                if (address.tls) pipeline.addLast(tls.newHandler(channel.alloc(), address.host, address.port))
+                                pipeline.addLast(HttpClientCodec())
+                                pipeline.addLast(HttpContentDecompressor(0))
+                                pipeline.addLast(IdleStateHandler(keepAlive.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
+                                pipeline.addLast(handler)
+                            }
+                        },
+                    ).connect(InetSocketAddress(address.host, address.port))
+            future to handler
+        }
+
+    override fun close() {
+        pools.values.forEach(ChannelPool::close)
+        pools.clear()
+        loops.group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+    }
+}
