@@ -28,7 +28,7 @@ public class ServiceManagerBuilder internal constructor() {
     internal val serviceSettings: MutableMap<String, ServiceSettings> = LinkedHashMap()
     internal val interceptors: MutableList<Interceptor> = ArrayList()
     internal var codec: Codec = JsonCodec()
-    internal var engine: HttpEngine = HttpEngine.OKHTTP
+    internal var engine: HttpEngine = HttpEngine.NETTY
     internal var connectTimeout: Duration = Duration.ofSeconds(6)
     internal var readTimeout: Duration = Duration.ofSeconds(30)
     internal var requestTimeout: Duration? = null
@@ -208,7 +208,7 @@ public class ServiceManagerBuilder internal constructor() {
     /** Whether `getService` checks every method of an interface at once (and reports all problems); off by default. */
     public fun eagerValidation(enabled: Boolean): ServiceManagerBuilder = apply { eagerValidation = enabled }
 
-    /** The Ktor client engine; [HttpEngine.OKHTTP] by default. */
+    /** The Ktor client engine; [HttpEngine.NETTY] by default. */
     public fun engine(engine: HttpEngine): ServiceManagerBuilder = apply { this.engine = engine }
 
     /** How long establishing a connection may take (the seed's `connection-timeout`); 6 s by default. */

@@ -124,7 +124,7 @@ public class SwitchboardConfig internal constructor(
  * @property requestTimeout `request-timeout`, or null for none.
  * @property connectionPoolSize `connection-pool-size`.
  * @property keepAlive `keep-alive`: how long idle connections are kept.
- * @property engine `engine`: `okhttp` or `cio`.
+ * @property engine `engine`: `netty` (the default), `okhttp` or `cio`.
  * @property interceptors `interceptors`: which built-in interceptors are on.
  * @property services `services`: per-service settings and static instances.
  * @property retry `retry`: when failed attempts are tried again elsewhere; null for [RetryPolicy.DEFAULT].
@@ -138,7 +138,7 @@ public class ServiceCallerConfig
         public val requestTimeout: Duration? = null,
         public val connectionPoolSize: Int = 100,
         public val keepAlive: Duration = Duration.ofMinutes(5),
-        public val engine: HttpEngine = HttpEngine.OKHTTP,
+        public val engine: HttpEngine = HttpEngine.NETTY,
         public val interceptors: InterceptorsConfig = InterceptorsConfig(),
         public val services: Map<String, ServiceConfig> = emptyMap(),
         public val retry: RetryPolicy? = null,

@@ -18,16 +18,16 @@ import kotlinx.coroutines.coroutineScope
 class ConnectionReuseTest :
     FunSpec({
         for (engine in listOf(HttpEngine.NETTY, HttpEngine.OKHTTP)) {
-            test("$engine: 10,000 sequential plain and raw calls reuse one connection and leak none") {
+            test("$engine: 5,000 sequential plain and raw calls reuse one connection and leak none") {
                 TestHttpServer.start("reuse").use { server ->
                     val manager =
                         ServiceManager {
                             staticInstances("svc", server.instance("svc"))
                             engine(engine)
                         }
-                    repeat(5_000) { manager.get<String>("svc", "/hello") }
-                    repeat(5_000) { manager.rawGet("svc", "/hello") { it.status } }
-                    server.requestCount shouldBe 10_000
+                    repeat(2_500) { manager.get<String>("svc", "/hello") }
+                    repeat(2_500) { manager.rawGet("svc", "/hello") { it.status } }
+                    server.requestCount shouldBe 5_000
                     server.acceptedConnections shouldBe 1
                     manager.close()
                     server.awaitOpenConnections(0) shouldBe true
