@@ -1,8 +1,7 @@
 package io.switchboard
 
-import io.ktor.client.statement.HttpResponse
-import io.ktor.client.statement.readRawBytes
 import io.ktor.utils.io.ByteReadChannel
+import io.switchboard.internal.call.Answer
 import io.switchboard.internal.call.decodeBody
 import io.switchboard.spi.Codec
 
@@ -14,7 +13,7 @@ import io.switchboard.spi.Codec
  * @property info status and headers.
  */
 public class RawResponse internal constructor(
-    private val response: HttpResponse,
+    private val response: Answer,
     public val instance: ServiceInstance,
     public val info: ResponseInfo,
     private val codec: Codec,
@@ -30,10 +29,10 @@ public class RawResponse internal constructor(
 
     /** The body as a stream, read while the block runs. */
     @OptIn(io.ktor.utils.io.InternalAPI::class)
-    public suspend fun channel(): ByteReadChannel = response.rawContent
+    public suspend fun channel(): ByteReadChannel = response.channel()
 
     /** The whole body as bytes. */
-    public suspend fun bytes(): ByteArray = response.readRawBytes()
+    public suspend fun bytes(): ByteArray = response.bytes()
 
     /** The whole body as text, in the charset the response names (UTF-8 by default). */
     public suspend fun text(): String = decodeBody(bytes(), BodyType.of(String::class.java), codec, info) as String

@@ -6,11 +6,14 @@ import io.switchboard.internal.InterceptorChain
 import io.switchboard.internal.call.CallPipeline
 import io.switchboard.internal.call.FailureTranslator
 import io.switchboard.internal.call.InstanceSelector
+import io.switchboard.internal.call.KtorCallTransport
 import io.switchboard.internal.call.RequestWriter
 import io.switchboard.internal.call.ResponseDecoder
 import io.switchboard.internal.call.Retries
 import io.switchboard.internal.call.TimeoutPolicy
 import io.switchboard.internal.createHttpClient
+import io.switchboard.internal.netty.NettyCallTransport
+import io.switchboard.internal.netty.NettyClient
 import io.switchboard.service.Channel
 import io.switchboard.service.ServiceProxies
 import io.switchboard.spi.CallInterceptor
@@ -84,7 +87,11 @@ public class ServiceManager internal constructor(
     private val settings =
         HttpSettings(builder.engine, connectTimeout, readTimeout, requestTimeout, connectionPoolSize, builder.keepAlive)
     private val transport = builder.transport
-    private val client = createHttpClient(settings, transport)
+
+    // the default engine's client, shared by the manager's own calls (straight over Netty) and Ktor's (raw streams)
+    private val netty: NettyClient? =
+        if (transport == null && settings.engine == HttpEngine.NETTY) NettyClient(connectionPoolSize, builder.keepAlive) else null
+    private val client = createHttpClient(settings, transport, netty)
     private val chain = InterceptorChain(builder.interceptors, Interceptor::name, Interceptor::order)
     private val callChain = InterceptorChain(builder.callInterceptors, CallInterceptor::name, CallInterceptor::order)
     private val codec = builder.codec
@@ -99,11 +106,12 @@ public class ServiceManager internal constructor(
             outlierDetection = { serviceSettings[it]?.outlierDetection ?: outlierDetection },
         )
     private val decoder = ResponseDecoder(codec)
+    private val writer = RequestWriter(codec, timeouts)
     private val pipeline =
         CallPipeline(
-            client,
+            netty?.let { NettyCallTransport(it, writer, settings) } ?: KtorCallTransport(client, writer),
             selector,
-            RequestWriter(codec, timeouts),
+            writer,
             FailureTranslator(timeouts),
             timeouts,
             Retries(builder.retry, serviceSettings, selector),

@@ -166,9 +166,9 @@ val CONTENDERS: List<Contender> =
             "Switchboard ServiceManager, embedded registry, round_robin, logging (silent) + auth + metrics interceptors",
         ) { ports -> ManagerClient(ports) },
         Contender(
-            "ServiceManager on Netty",
-            "the same, over Switchboard's Netty engine",
-        ) { ports -> ManagerClient(ports, HttpEngine.NETTY) },
+            "ServiceManager on OkHttp",
+            "the same, over Switchboard's OkHttp engine (engine(HttpEngine.OKHTTP))",
+        ) { ports -> ManagerClient(ports, HttpEngine.OKHTTP) },
         Contender("proxy rest", "Switchboard service proxy, rest channel") { ports -> ProxyClient(ports, Channel.REST) },
         Contender("proxy dispatch-json", "Switchboard service proxy, dispatch-json channel") { ports ->
             ProxyClient(ports, Channel.DISPATCH_JSON)

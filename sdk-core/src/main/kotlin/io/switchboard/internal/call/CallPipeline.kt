@@ -1,7 +1,5 @@
 package io.switchboard.internal.call
 
-import io.ktor.client.HttpClient
-import io.ktor.client.request.prepareRequest
 import io.ktor.client.statement.HttpResponse
 import io.switchboard.CallDeadline
 import io.switchboard.InvalidRequestException
@@ -30,7 +28,7 @@ import org.slf4j.LoggerFactory
  * public call of a manager comes here.
  */
 internal class CallPipeline(
-    private val client: HttpClient,
+    private val transport: CallTransport,
     private val selector: InstanceSelector,
     private val writer: RequestWriter,
     private val failures: FailureTranslator,
@@ -41,7 +39,7 @@ internal class CallPipeline(
     connectionPoolSize: Int,
 ) {
     private val connections = ConnectionPermits(connectionPoolSize, failures)
-    private val hedged = HedgedAttempts(client, selector, writer, retries, failures, connections)
+    private val hedged = HedgedAttempts(transport, selector, writer, retries, failures, connections)
 
     suspend fun <R> execute(
         method: String,
@@ -50,7 +48,7 @@ internal class CallPipeline(
         options: RequestOptions,
         attributes: Map<String, Any> = emptyMap(),
         pinned: ServiceInstance? = null,
-        handle: suspend (HttpResponse, RequestContext) -> R,
+        handle: suspend (Answer, RequestContext) -> R,
     ): R {
         validate(serviceName, path)
         val context = RequestContext(method, serviceName, path, options)
@@ -105,7 +103,7 @@ internal class CallPipeline(
         context: RequestContext,
         deadline: Deadline,
         wrapping: List<CallInterceptor>,
-        handle: suspend (HttpResponse, RequestContext) -> R,
+        handle: suspend (Answer, RequestContext) -> R,
     ): R {
         val policy = retries.policyFor(context)
         if (policy.hedgingDelay != null && policy.maxAttempts > 1 && retries.isIdempotent(context)) {
@@ -123,7 +121,7 @@ internal class CallPipeline(
             val attemptTimeout = policy.attemptTimeout?.takeIf { retries.mayGoOn(context, policy, attempt) }
             val track = selector.attemptStarted(context, instance)
             try {
-                val send: suspend () -> Any? = { exchange(context, policy, attempt, url, deadline, attemptTimeout, handle) }
+                val send: suspend () -> Any? = { exchange(context, policy, attempt, instance, url, deadline, attemptTimeout, handle) }
                 val outcome =
                     if (wrapping.isEmpty()) {
                         send()
@@ -169,16 +167,17 @@ internal class CallPipeline(
         context: RequestContext,
         policy: RetryPolicy,
         attempt: Int,
+        instance: ServiceInstance,
         url: String,
         deadline: Deadline,
         attemptTimeout: java.time.Duration?,
-        handle: suspend (HttpResponse, RequestContext) -> R,
+        handle: suspend (Answer, RequestContext) -> R,
     ): Any? {
         connections.acquire(context, deadline)
         try {
-            return client.prepareRequest { writer.write(this, context, url, deadline, attemptTimeout) }.execute { response ->
+            return transport.exchange(context, instance, url, deadline, attemptTimeout) { response ->
                 context.markResponse()
-                val info = ResponseInfo(response.status.value, headersOf(response))
+                val info = ResponseInfo(response.status, response.headers())
                 context.response = info
                 // the callee cut the call at the deadline this attempt sent it: no time remains to go on with
                 if (info.status == 504 && context.attemptTimeout == null && deadline.isBounded &&

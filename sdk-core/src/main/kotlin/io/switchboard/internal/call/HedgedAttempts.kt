@@ -1,8 +1,5 @@
 package io.switchboard.internal.call
 
-import io.ktor.client.HttpClient
-import io.ktor.client.request.prepareRequest
-import io.ktor.client.statement.HttpResponse
 import io.switchboard.RequestContext
 import io.switchboard.ResponseInfo
 import io.switchboard.RetryPolicy
@@ -29,7 +26,7 @@ import kotlin.coroutines.cancellation.CancellationException
  * attempt, or a retryable status, lets another start at once when none is left running.
  */
 internal class HedgedAttempts(
-    private val client: HttpClient,
+    private val transport: CallTransport,
     private val selector: InstanceSelector,
     private val writer: RequestWriter,
     private val retries: Retries,
@@ -41,7 +38,7 @@ internal class HedgedAttempts(
         policy: RetryPolicy,
         deadline: Deadline,
         wrapping: List<CallInterceptor>,
-        handle: suspend (HttpResponse, RequestContext) -> R,
+        handle: suspend (Answer, RequestContext) -> R,
     ): R = coroutineScope { Race(this, context, policy, deadline, wrapping, handle).run() }
 
     private sealed class Outcome(
@@ -66,7 +63,7 @@ internal class HedgedAttempts(
         private val policy: RetryPolicy,
         private val deadline: Deadline,
         private val wrapping: List<CallInterceptor>,
-        private val handle: suspend (HttpResponse, RequestContext) -> R,
+        private val handle: suspend (Answer, RequestContext) -> R,
     ) {
         private val lock = Mutex()
         private val outcomes = Channel<Outcome>(Channel.UNLIMITED)
@@ -171,9 +168,9 @@ internal class HedgedAttempts(
             val send: suspend () -> Any? = {
                 connections.acquire(context, deadline)
                 try {
-                    client.prepareRequest { writer.write(this, context, url, deadline, null) }.execute { response ->
+                    transport.exchange(context, instance, url, deadline, null) { response ->
                         answeredNanos = System.nanoTime()
-                        val answer = ResponseInfo(response.status.value, headersOf(response))
+                        val answer = ResponseInfo(response.status, response.headers())
                         info = answer
                         if (answer.status == 504 && deadline.isBounded && answer.header(SwitchboardHeaders.DEADLINE_EXCEEDED) == "true") {
                             // the callee cut the call at the deadline this attempt sent it: the call's own deadline passed

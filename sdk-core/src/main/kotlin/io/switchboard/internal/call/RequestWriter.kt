@@ -8,10 +8,13 @@ import io.ktor.client.request.url
 import io.ktor.http.ContentType
 import io.ktor.http.HttpHeaders
 import io.ktor.http.HttpMethod
+import io.ktor.http.charset
 import io.ktor.http.content.ByteArrayContent
 import io.ktor.http.content.TextContent
 import io.ktor.http.encodeURLQueryComponent
+import io.ktor.http.formUrlEncode
 import io.ktor.http.parametersOf
+import io.ktor.http.withCharset
 import io.switchboard.RequestBody
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
@@ -92,28 +95,95 @@ internal class RequestWriter(
                 request.setBody(TextContent(body.text, type(contentType ?: body.contentType)))
             }
         }
+        val bounds = bounds(context, deadline, attemptTimeout) ?: return
+        val own = bounds.own
+        request.timeout {
+            own?.connectTimeout?.let { connectTimeoutMillis = it.toMillis() }
+            own?.readTimeout?.let { socketTimeoutMillis = it.toMillis() }
+            if (bounds.exchangeMillis > 0L) requestTimeoutMillis = bounds.exchangeMillis
+        }
+        bounds.headerValue?.let { request.headers[SwitchboardHeaders.TIMEOUT] = it }
+    }
+
+    /**
+     * The attempt's bounds — the service's own connect and read timeouts, and what the exchange may take:
+     * what remains of [deadline], at most [attemptTimeout] — or null when none applies. Sets the context's
+     * attempt timeout when it is the shorter one.
+     */
+    fun bounds(
+        context: RequestContext,
+        deadline: Deadline,
+        attemptTimeout: java.time.Duration?,
+    ): AttemptBounds? {
         val own = timeouts.transportOverrides(context.serviceName)
         val remaining = deadline.remainingMillis()
         val attemptBound = attemptTimeout != null && attemptTimeout.toMillis() < remaining
         context.attemptTimeout = if (attemptBound) attemptTimeout else null
-        if (own != null || deadline.isBounded || attemptBound) {
-            val exchangeMillis =
-                when {
-                    attemptBound -> attemptTimeout!!.toMillis()
-                    deadline.isBounded -> maxOf(1L, remaining)
-                    else -> 0L
-                }
-            request.timeout {
-                own?.connectTimeout?.let { connectTimeoutMillis = it.toMillis() }
-                own?.readTimeout?.let { socketTimeoutMillis = it.toMillis() }
-                if (exchangeMillis > 0L) requestTimeoutMillis = exchangeMillis
+        if (own == null && !deadline.isBounded && !attemptBound) return null
+        val exchangeMillis =
+            when {
+                attemptBound -> attemptTimeout!!.toMillis()
+                deadline.isBounded -> maxOf(1L, remaining)
+                else -> 0L
             }
-            // what the callee may spend: a bound too long to matter is not sent
-            if (exchangeMillis in 1L..SwitchboardHeaders.MAX_TIMEOUT_MILLIS) {
-                request.headers[SwitchboardHeaders.TIMEOUT] = exchangeMillis.toString()
+        // what the callee may spend: a bound too long to matter is not sent
+        val header = if (exchangeMillis in 1L..SwitchboardHeaders.MAX_TIMEOUT_MILLIS) exchangeMillis.toString() else null
+        return AttemptBounds(own, exchangeMillis, header)
+    }
+
+    /**
+     * The body of [context] as bytes and its content type (the caller's `Content-Type` header wins), null for
+     * none; the same bytes [write] sends through Ktor.
+     */
+    fun body(context: RequestContext): EncodedBody? {
+        var contentType: String? = null
+        for ((name, value) in context.headers) {
+            if (name.equals(HttpHeaders.ContentType, ignoreCase = true)) contentType = value
+        }
+        return when (val body = context.body) {
+            null -> {
+                null
+            }
+
+            is RequestBody.Json -> {
+                EncodedBody(codec.encode(body.value, body.type), contentType ?: codec.contentType)
+            }
+
+            is RequestBody.Form -> {
+                EncodedBody(
+                    parametersOf(body.fields.mapValues { listOf(it.value) }).formUrlEncode().toByteArray(Charsets.UTF_8),
+                    ContentType.Application.FormUrlEncoded
+                        .withCharset(Charsets.UTF_8)
+                        .toString(),
+                )
+            }
+
+            is RequestBody.Bytes -> {
+                EncodedBody(body.bytes, contentType ?: body.contentType)
+            }
+
+            is RequestBody.Text -> {
+                val type = type(contentType ?: body.contentType)
+                EncodedBody(body.text.toByteArray(type.charset() ?: Charsets.UTF_8), type.toString())
             }
         }
     }
 
     private fun type(text: String): ContentType = ContentType.parse(text)
 }
+
+/**
+ * One attempt's bounds: the service's own connect and read timeouts ([own], null for the manager's), the
+ * whole exchange's ([exchangeMillis], 0 for none) and the [SwitchboardHeaders.TIMEOUT] value to send.
+ */
+internal class AttemptBounds(
+    val own: io.switchboard.ServiceSettings?,
+    val exchangeMillis: Long,
+    val headerValue: String?,
+)
+
+/** A request body ready to send. */
+internal class EncodedBody(
+    val bytes: ByteArray,
+    val contentType: String,
+)

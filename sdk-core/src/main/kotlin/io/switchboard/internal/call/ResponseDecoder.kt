@@ -1,7 +1,5 @@
 package io.switchboard.internal.call
 
-import io.ktor.client.statement.HttpResponse
-import io.ktor.client.statement.readRawBytes
 import io.ktor.http.HttpHeaders
 import io.switchboard.BodyType
 import io.switchboard.HttpStatusException
@@ -17,12 +15,12 @@ internal class ResponseDecoder(
     private val codec: Codec,
 ) {
     suspend fun decoded(
-        response: HttpResponse,
+        response: Answer,
         context: RequestContext,
         type: BodyType,
     ): Any? {
         val info = context.response!!
-        val bytes = response.readRawBytes()
+        val bytes = response.bytes()
         if (!info.isSuccessful) {
             val text = String(bytes, charsetOf(info)).let { if (it.length > EXCERPT) it.take(EXCERPT) + "…" else it }
             throw HttpStatusException(context.serviceName, context.selectedInstance!!, context.method, context.path, info.status, text)

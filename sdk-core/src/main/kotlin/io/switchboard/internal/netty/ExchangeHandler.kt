@@ -16,6 +16,7 @@ import io.netty.handler.timeout.IdleStateEvent
 import io.netty.util.ReferenceCountUtil
 import io.netty.util.concurrent.ScheduledFuture
 import kotlinx.coroutines.CancellableContinuation
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.channels.Channel
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.AtomicLong
 import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 
@@ -43,12 +45,19 @@ internal class NettyResponse(
     /** The whole body, when it was gathered; null when it streams through [stream]. */
     val body: ByteArray?,
     val stream: ByteReadChannel?,
+    /** Stops a streaming body that nobody will read any more (closes its channel); nothing once it has ended. */
+    val abort: () -> Unit = {},
 )
 
 /** A read timeout of the transport: nothing arrived for that long. */
 internal class ReadTimeout(
     message: String,
 ) : IOException(message)
+
+/** The exchange's own bound passed before it ended. */
+internal class ExchangeTimeout(
+    val millis: Long,
+) : IOException("the exchange took longer than $millis ms")
 
 /**
  * How one exchange failed, for the transport to translate: [reused] channels that broke before [answered]
@@ -68,7 +77,10 @@ internal class Exchange(
     private val pool: ChannelPool,
     private val reused: Boolean,
     private val readTimeoutNanos: Long,
-    private val callContext: CoroutineContext,
+    /** The bound of the whole exchange from its start, `Long.MAX_VALUE` for none. */
+    private val exchangeTimeoutNanos: Long,
+    /** The caller's call context (Ktor's), whose cancellation ends a streaming body; null when the caller aborts it itself. */
+    private val callContext: CoroutineContext?,
     private val failures: FailureMapper,
     private val continuation: CancellableContinuation<NettyResponse>,
 ) {
@@ -83,6 +95,7 @@ internal class Exchange(
     private var chunks: Channel<ByteArray>? = null
     private val unread = AtomicLong()
     private var lastRead = 0L
+    private var startedAt = 0L
     private var timer: ScheduledFuture<*>? = null
 
     /** Writes [request] and starts the read timeout; on the event loop. */
@@ -95,9 +108,9 @@ internal class Exchange(
             return
         }
         lastRead = System.nanoTime()
-        if (readTimeoutNanos in 1 until Long.MAX_VALUE) {
-            timer = ctx.executor().schedule(::checkTimeout, readTimeoutNanos, TimeUnit.NANOSECONDS)
-        }
+        startedAt = lastRead
+        val first = minOf(readTimeoutNanos, exchangeTimeoutNanos)
+        if (first in 1 until Long.MAX_VALUE) timer = ctx.executor().schedule(::checkTimeout, first, TimeUnit.NANOSECONDS)
         keepAlive = HttpUtil.isKeepAlive(request)
         ctx.writeAndFlush(request).addListener {
             if (!it.isSuccess) fail(it.cause())
@@ -200,7 +213,7 @@ internal class Exchange(
         offer(queue, rest)
         val stream =
             GlobalScope
-                .writer(callContext + Dispatchers.Unconfined) {
+                .writer((callContext ?: EmptyCoroutineContext) + Dispatchers.Unconfined) {
                     for (chunk in queue) {
                         channel.writeFully(chunk)
                         channel.flush()
@@ -209,8 +222,8 @@ internal class Exchange(
                 }.channel
         if (!state.compareAndSet(ACTIVE, STREAMING)) return
         // the call's job outlives the exchange while the body streams: cancelling it closes the channel
-        callContext.job.invokeOnCompletion(onCancelling = true) { if (it != null) cancel() }
-        continuation.resume(NettyResponse(head!!, null, stream)) { _, _, _ -> cancel() }
+        callContext?.job?.invokeOnCompletion(onCancelling = true) { if (it != null) cancel() }
+        continuation.resume(NettyResponse(head!!, null, stream, ::abortStream)) { _, _, _ -> cancel() }
     }
 
     private fun offer(
@@ -229,13 +242,30 @@ internal class Exchange(
         }
     }
 
+    /** A streamed body its reader gave up on: the rest is not read, so the channel is closed. */
+    private fun abortStream() {
+        cancel()
+        chunks?.close(CancellationException("the body was not read to its end"))
+    }
+
     private fun checkTimeout() {
         if (state.get() == DONE || state.get() == CANCELLED) return
-        val quiet = System.nanoTime() - lastRead
-        if (quiet >= readTimeoutNanos) {
-            fail(ReadTimeout("no data for ${TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos)} ms"))
-        } else {
-            timer = pooled.channel.eventLoop().schedule(::checkTimeout, readTimeoutNanos - quiet, TimeUnit.NANOSECONDS)
+        val now = System.nanoTime()
+        val quiet = now - lastRead
+        val elapsed = now - startedAt
+        when {
+            elapsed >= exchangeTimeoutNanos -> {
+                fail(ExchangeTimeout(TimeUnit.NANOSECONDS.toMillis(exchangeTimeoutNanos)))
+            }
+
+            quiet >= readTimeoutNanos -> {
+                fail(ReadTimeout("no data for ${TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos)} ms"))
+            }
+
+            else -> {
+                val next = minOf(readTimeoutNanos - quiet, exchangeTimeoutNanos - elapsed)
+                timer = pooled.channel.eventLoop().schedule(::checkTimeout, next, TimeUnit.NANOSECONDS)
+            }
         }
     }
 

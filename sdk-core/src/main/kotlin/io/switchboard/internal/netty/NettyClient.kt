@@ -52,7 +52,8 @@ internal class NettyClient(
 
     /**
      * Sends [request] to [address] on a pooled channel and returns the answer; [readTimeoutNanos] bounds
-     * each wait for data (`Long.MAX_VALUE` for none). Failures of the exchange go through [failures];
+     * each wait for data and [exchangeTimeoutNanos] the whole exchange once it has a channel
+     * (`Long.MAX_VALUE` for none). Failures of the exchange go through [failures];
      * failures to connect are thrown as Netty reports them.
      */
     suspend fun exchange(
@@ -60,7 +61,8 @@ internal class NettyClient(
         request: FullHttpRequest,
         connectTimeoutMillis: Long,
         readTimeoutNanos: Long,
-        callContext: CoroutineContext,
+        exchangeTimeoutNanos: Long,
+        callContext: CoroutineContext?,
         failures: FailureMapper,
     ): NettyResponse {
         val pool = pools[address] ?: pools.computeIfAbsent(address, ::newPool)
@@ -72,7 +74,7 @@ internal class NettyClient(
                 throw e
             }
         return suspendCancellableCoroutine { continuation ->
-            val exchange = Exchange(pooled, pool, reused, readTimeoutNanos, callContext, failures, continuation)
+            val exchange = Exchange(pooled, pool, reused, readTimeoutNanos, exchangeTimeoutNanos, callContext, failures, continuation)
             continuation.invokeOnCancellation { exchange.cancel() }
             pooled.handler.begin(exchange, request)
         }
