@@ -70,6 +70,11 @@ class TransportTest :
                         call.response.header("X-Dup", "second")
                         call.respondText("ok")
                     }
+                    get("/say/{word}") { call.respondText(call.parameters["word"]!!) }
+                    get("/big-header") {
+                        call.response.header("X-Big", "b".repeat(20_000))
+                        call.respondText("ok")
+                    }
                     get("/zipped") {
                         call.response.header("Content-Encoding", "gzip")
                         call.respondBytes(ZIPPED, ContentType.Text.Plain)
@@ -114,6 +119,12 @@ class TransportTest :
             test("$engine: a chunked body without a Content-Length arrives intact") {
                 manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
                 manager.rawGet("svc", "/chunked") { it.text() } shouldBe "alpha-beta-gamma"
+            }
+
+            test("$engine: a path with spaces and non-ASCII characters arrives as written; 20 KB of headers are read") {
+                manager.get<String>("svc", "/say/a b") shouldBe "a b"
+                manager.get<String>("svc", "/say/caf\u00e9") shouldBe "caf\u00e9"
+                manager.rawGet("svc", "/big-header") { it.header("X-Big")?.length } shouldBe 20_000
             }
 
             test("$engine: a gzipped answer arrives decoded") {

@@ -103,7 +103,7 @@ internal class ChannelPool(
     private suspend fun connect(connectTimeoutMillis: Long): PooledChannel {
         val (future, handler) =
             try {
-                connector(connectTimeoutMillis.coerceIn(1L, Int.MAX_VALUE.toLong()).toInt())
+                connector(connectTimeoutMillis.coerceIn(0L, Int.MAX_VALUE.toLong()).toInt()) // 0: no timeout
             } catch (e: Throwable) {
                 giveBackRoom()
                 throw e

@@ -77,8 +77,10 @@ internal class Exchange(
     private val pool: ChannelPool,
     private val reused: Boolean,
     private val readTimeoutNanos: Long,
-    /** The bound of the whole exchange from its start, `Long.MAX_VALUE` for none. */
-    private val exchangeTimeoutNanos: Long,
+    /** The bound of the whole exchange in ms, counted from before it had a channel; 0 for none. */
+    private val exchangeMillis: Long,
+    /** When that bound ends, on `System.nanoTime()`'s clock. */
+    private val exchangeEndNanos: Long,
     /** The caller's call context (Ktor's), whose cancellation ends a streaming body; null when the caller aborts it itself. */
     private val callContext: CoroutineContext?,
     private val failures: FailureMapper,
@@ -92,10 +94,11 @@ internal class Exchange(
     private var keepAlive = true
     private var body: ByteArray = EMPTY
     private var size = 0
+
+    @Volatile
     private var chunks: Channel<ByteArray>? = null
     private val unread = AtomicLong()
     private var lastRead = 0L
-    private var startedAt = 0L
     private var timer: ScheduledFuture<*>? = null
 
     /** Writes [request] and starts the read timeout; on the event loop. */
@@ -107,9 +110,20 @@ internal class Exchange(
             request.release()
             return
         }
+        if (!ctx.channel().isActive) {
+            // it closed between leaving the pool and now: nothing was sent
+            request.release()
+            fail(IOException("the connection was closed before the request was sent"))
+            return
+        }
         lastRead = System.nanoTime()
-        startedAt = lastRead
-        val first = minOf(readTimeoutNanos, exchangeTimeoutNanos)
+        val untilEnd = if (exchangeMillis > 0L) exchangeEndNanos - lastRead else Long.MAX_VALUE
+        if (untilEnd <= 0L) {
+            request.release()
+            fail(ExchangeTimeout(exchangeMillis))
+            return
+        }
+        val first = minOf(readTimeoutNanos, untilEnd)
         if (first in 1 until Long.MAX_VALUE) timer = ctx.executor().schedule(::checkTimeout, first, TimeUnit.NANOSECONDS)
         keepAlive = HttpUtil.isKeepAlive(request)
         ctx.writeAndFlush(request).addListener {
@@ -124,6 +138,7 @@ internal class Exchange(
             if (current != ACTIVE && current != STREAMING) return
             if (state.compareAndSet(current, CANCELLED)) {
                 pooled.channel.close()
+                chunks?.close(CancellationException("the call was cancelled"))
                 return
             }
         }
@@ -142,6 +157,8 @@ internal class Exchange(
 
     private fun onHead(response: HttpResponse) {
         if (response.decoderResult().isFailure) {
+            // an answer came, if a malformed one: not a stale connection
+            head = response
             fail(IOException("a malformed answer: ${response.decoderResult().cause()}", response.decoderResult().cause()))
             return
         }
@@ -204,6 +221,7 @@ internal class Exchange(
     /** More than [BUFFERED_BODY_LIMIT]: the caller gets the answer now and reads the body as it arrives. */
     @OptIn(kotlinx.coroutines.DelicateCoroutinesApi::class, kotlinx.coroutines.InternalCoroutinesApi::class)
     private fun startStreaming(content: ByteBuf) {
+        if (!state.compareAndSet(ACTIVE, STREAMING)) return
         val queue = Channel<ByteArray>(Channel.UNLIMITED)
         chunks = queue
         if (size > 0) offer(queue, body.copyOf(size))
@@ -214,13 +232,17 @@ internal class Exchange(
         val stream =
             GlobalScope
                 .writer((callContext ?: EmptyCoroutineContext) + Dispatchers.Unconfined) {
-                    for (chunk in queue) {
-                        channel.writeFully(chunk)
-                        channel.flush()
-                        taken(chunk.size)
+                    try {
+                        for (chunk in queue) {
+                            channel.writeFully(chunk)
+                            channel.flush()
+                            taken(chunk.size)
+                        }
+                    } finally {
+                        // the reader went away before the end: the rest of the body is not wanted, nor the channel
+                        if (state.get() == STREAMING) cancel()
                     }
                 }.channel
-        if (!state.compareAndSet(ACTIVE, STREAMING)) return
         // the call's job outlives the exchange while the body streams: cancelling it closes the channel
         callContext?.job?.invokeOnCompletion(onCancelling = true) { if (it != null) cancel() }
         continuation.resume(NettyResponse(head!!, null, stream, ::abortStream)) { _, _, _ -> cancel() }
@@ -251,11 +273,13 @@ internal class Exchange(
     private fun checkTimeout() {
         if (state.get() == DONE || state.get() == CANCELLED) return
         val now = System.nanoTime()
+        // while the reader is behind, nothing is read on purpose: that silence is not the server's
+        if (!pooled.channel.config().isAutoRead) lastRead = now
         val quiet = now - lastRead
-        val elapsed = now - startedAt
+        val untilEnd = if (exchangeMillis > 0L) exchangeEndNanos - now else Long.MAX_VALUE
         when {
-            elapsed >= exchangeTimeoutNanos -> {
-                fail(ExchangeTimeout(TimeUnit.NANOSECONDS.toMillis(exchangeTimeoutNanos)))
+            untilEnd <= 0L -> {
+                fail(ExchangeTimeout(exchangeMillis))
             }
 
             quiet >= readTimeoutNanos -> {
@@ -263,7 +287,7 @@ internal class Exchange(
             }
 
             else -> {
-                val next = minOf(readTimeoutNanos - quiet, exchangeTimeoutNanos - elapsed)
+                val next = minOf(readTimeoutNanos - quiet, untilEnd)
                 timer = pooled.channel.eventLoop().schedule(::checkTimeout, next, TimeUnit.NANOSECONDS)
             }
         }
@@ -282,6 +306,7 @@ internal class Exchange(
 
     /** The channel closed while this exchange was on it. */
     fun closed() {
+        timer?.cancel(false)
         val stage = if (head == null) "before an answer" else "in the middle of the answer"
         fail(IOException("the connection closed $stage"))
     }
@@ -361,9 +386,17 @@ internal class ExchangeHandler : ChannelInboundHandlerAdapter() {
         exchange: Exchange,
         request: FullHttpRequest,
     ) {
-        this.exchange = exchange
         val ctx = context
         val loop = ctx.executor()
-        if (loop.inEventLoop()) exchange.start(ctx, request) else loop.execute { exchange.start(ctx, request) }
+        // attached on the loop, right before its request is written: nothing read earlier is taken for its answer
+        if (loop.inEventLoop()) {
+            this.exchange = exchange
+            exchange.start(ctx, request)
+        } else {
+            loop.execute {
+                this.exchange = exchange
+                exchange.start(ctx, request)
+            }
+        }
     }
 }

@@ -54,6 +54,7 @@ internal class NettyCallTransport(
         val tls = instance.secure
         // the exchange's bound covers connecting too: a connect cut short by it is the exchange's timeout
         val connectBound = if (exchangeMillis in 1 until connectMillis) exchangeMillis else connectMillis
+        val exchangeEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(exchangeMillis)
         val response =
             try {
                 client.exchange(
@@ -61,7 +62,8 @@ internal class NettyCallTransport(
                     request,
                     connectBound,
                     TimeUnit.MILLISECONDS.toNanos(readMillis),
-                    if (exchangeMillis > 0L) TimeUnit.MILLISECONDS.toNanos(exchangeMillis) else Long.MAX_VALUE,
+                    exchangeMillis,
+                    exchangeEnd,
                     null,
                 ) { cause, reused, answered -> failureOf(cause, url, instance, reused, answered, readMillis) }
             } catch (e: io.netty.channel.ConnectTimeoutException) {
@@ -91,7 +93,19 @@ internal class NettyCallTransport(
                 headers.add(name, value)
             }
         }
-        if (!headers.contains(HttpHeaderNames.HOST)) headers.set(HttpHeaderNames.HOST, instance.address)
+        if (!headers.contains(HttpHeaderNames.HOST)) {
+            val defaultPort = if (instance.secure) 443 else 80
+            headers.set(
+                HttpHeaderNames.HOST,
+                if (instance.port ==
+                    defaultPort
+                ) {
+                    instance.address.substringBeforeLast(':')
+                } else {
+                    instance.address
+                },
+            )
+        }
         if (!headers.contains(HttpHeaderNames.ACCEPT_ENCODING)) headers.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.GZIP)
         if (timeoutHeader != null) headers.set(SwitchboardHeaders.TIMEOUT, timeoutHeader)
         val method = HttpMethod.valueOf(context.method)
@@ -103,7 +117,7 @@ internal class NettyCallTransport(
             headers.set(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
         }
         val base = instance.baseUrl
-        val uri = if (url.startsWith(base)) url.substring(base.length).ifEmpty { "/" } else url
+        val uri = requestTarget(if (url.startsWith(base)) url.substring(base.length).ifEmpty { "/" } else url)
         return DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, content, headers, EmptyHttpHeaders.INSTANCE)
     }
 
@@ -159,3 +173,27 @@ private class NettyAnswer(
 
     override fun channel(): ByteReadChannel = response.body?.let { ByteReadChannel(it) } ?: response.stream!!
 }
+
+/**
+ * [pathAndQuery] as a request target: as it is when every character may stand in one (the usual case,
+ * checked without allocating), else with each character that may not (controls, spaces, non-ASCII,
+ * quotes, brackets) percent-encoded as UTF-8, so that nothing can break the request line.
+ */
+internal fun requestTarget(pathAndQuery: String): String {
+    if (pathAndQuery.none(::unsafe)) return pathAndQuery
+    val out = StringBuilder(pathAndQuery.length + 16)
+    for (c in pathAndQuery) {
+        if (!unsafe(c)) {
+            out.append(c)
+        } else {
+            for (byte in c.toString().toByteArray(Charsets.UTF_8)) {
+                out.append('%').append(HEX[(byte.toInt() shr 4) and 0xF]).append(HEX[byte.toInt() and 0xF])
+            }
+        }
+    }
+    return out.toString()
+}
+
+private const val HEX = "0123456789ABCDEF"
+
+private fun unsafe(c: Char): Boolean = c <= ' ' || c >= '\u007f' || c in "\"<>`{}|\\^"

@@ -52,8 +52,8 @@ internal class NettyClient(
 
     /**
      * Sends [request] to [address] on a pooled channel and returns the answer; [readTimeoutNanos] bounds
-     * each wait for data and [exchangeTimeoutNanos] the whole exchange once it has a channel
-     * (`Long.MAX_VALUE` for none). Failures of the exchange go through [failures];
+     * each wait for data (`Long.MAX_VALUE` for none), and [exchangeMillis] (0 for none), ending at
+     * [exchangeEndNanos], the whole exchange. Failures of the exchange go through [failures];
      * failures to connect are thrown as Netty reports them.
      */
     suspend fun exchange(
@@ -61,7 +61,8 @@ internal class NettyClient(
         request: FullHttpRequest,
         connectTimeoutMillis: Long,
         readTimeoutNanos: Long,
-        exchangeTimeoutNanos: Long,
+        exchangeMillis: Long,
+        exchangeEndNanos: Long,
         callContext: CoroutineContext?,
         failures: FailureMapper,
     ): NettyResponse {
@@ -74,7 +75,8 @@ internal class NettyClient(
                 throw e
             }
         return suspendCancellableCoroutine { continuation ->
-            val exchange = Exchange(pooled, pool, reused, readTimeoutNanos, exchangeTimeoutNanos, callContext, failures, continuation)
+            val exchange =
+                Exchange(pooled, pool, reused, readTimeoutNanos, exchangeMillis, exchangeEndNanos, callContext, failures, continuation)
             continuation.invokeOnCancellation { exchange.cancel() }
             pooled.handler.begin(exchange, request)
         }
@@ -100,7 +102,8 @@ internal class NettyClient(
                             override fun initChannel(channel: SocketChannel) {
                                 val pipeline = channel.pipeline()
                                 if (address.tls) pipeline.addLast(tls.newHandler(channel.alloc(), address.host, address.port))
-                                pipeline.addLast(HttpClientCodec())
+                                // answers with headers up to 256 KB, as OkHttp allows
+                                pipeline.addLast(HttpClientCodec(4096, 256 * 1024, 8192))
                                 pipeline.addLast(HttpContentDecompressor(0))
                                 pipeline.addLast(IdleStateHandler(keepAlive.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                                 pipeline.addLast(handler)

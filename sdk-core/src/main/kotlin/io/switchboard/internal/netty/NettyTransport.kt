@@ -66,7 +66,8 @@ internal class NettyTransport(
                     if (connectMillis == Long.MAX_VALUE) 0L else connectMillis,
                     if (socketMillis == Long.MAX_VALUE) Long.MAX_VALUE else TimeUnit.MILLISECONDS.toNanos(socketMillis),
                     // Ktor's HttpTimeout plugin bounds the whole request, by cancelling it
-                    Long.MAX_VALUE,
+                    0L,
+                    0L,
                     callContext,
                 ) { cause, reused, answered -> failureOf(cause, data, reused, answered) }
             } catch (e: io.netty.channel.ConnectTimeoutException) {
