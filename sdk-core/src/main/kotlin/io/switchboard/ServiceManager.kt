@@ -88,10 +88,10 @@ public class ServiceManager internal constructor(
         HttpSettings(builder.engine, connectTimeout, readTimeout, requestTimeout, connectionPoolSize, builder.keepAlive)
     private val transport = builder.transport
 
-    // the default engine's client, shared by the manager's own calls (straight over Netty) and Ktor's (raw streams)
+    // the default engine's client: the manager's calls go straight over it, with no Ktor HttpClient
     private val netty: NettyClient? =
         if (transport == null && settings.engine == HttpEngine.NETTY) NettyClient(connectionPoolSize, builder.keepAlive) else null
-    private val client = createHttpClient(settings, transport, netty)
+    private val client = if (netty == null) createHttpClient(settings, transport) else null
     private val chain = InterceptorChain(builder.interceptors, Interceptor::name, Interceptor::order)
     private val callChain = InterceptorChain(builder.callInterceptors, CallInterceptor::name, CallInterceptor::order)
     private val codec = builder.codec
@@ -109,7 +109,7 @@ public class ServiceManager internal constructor(
     private val writer = RequestWriter(codec, timeouts)
     private val pipeline =
         CallPipeline(
-            netty?.let { NettyCallTransport(it, writer, settings) } ?: KtorCallTransport(client, writer),
+            netty?.let { NettyCallTransport(it, writer, settings) } ?: KtorCallTransport(client!!, writer),
             selector,
             writer,
             FailureTranslator(timeouts),
@@ -331,7 +331,8 @@ public class ServiceManager internal constructor(
         }
         if (!closed.compareAndSet(false, true)) return
         scope.cancel()
-        client.close()
+        client?.close()
+        netty?.close()
         transport?.close()
         embeddedRegistry.close()
         connection?.close()

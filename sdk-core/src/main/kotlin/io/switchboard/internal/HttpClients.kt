@@ -7,7 +7,6 @@ import io.ktor.client.engine.cio.CIO
 import io.ktor.client.engine.cio.endpoint
 import io.ktor.client.plugins.HttpTimeout
 import io.switchboard.HttpEngine
-import io.switchboard.internal.netty.NettyClient
 import io.switchboard.internal.netty.NettyTransport
 import kotlinx.coroutines.Job
 import okhttp3.ConnectionPool
@@ -26,11 +25,10 @@ internal class HttpSettings(
     val keepAlive: Duration,
 )
 
-/** Creates the one pooled Ktor client of a manager (or one over [transport], when given; over [netty]'s channels for the Netty engine, when given). */
+/** Creates the one pooled Ktor client of a manager (or one over [transport], when given). */
 internal fun createHttpClient(
     settings: HttpSettings,
     transport: HttpClientEngine? = null,
-    netty: NettyClient? = null,
 ): HttpClient {
     if (transport != null) return HttpClient(transport) { common(settings) }
     val pool = settings.connectionPoolSize
@@ -60,7 +58,7 @@ internal fun createHttpClient(
         }
 
         HttpEngine.NETTY -> {
-            val engine = if (netty != null) NettyTransport(settings, netty) else NettyTransport(settings)
+            val engine = NettyTransport(settings)
             HttpClient(engine) { common(settings) }.also { client ->
                 client.coroutineContext[Job]!!.invokeOnCompletion { engine.close() }
             }
