@@ -180,6 +180,11 @@ val CONTENDERS: List<Contender> =
             ProxyClient(ports, Channel.DISPATCH_PROTOBUF)
         },
         Contender(
+            "raw Netty + coroutines",
+            "a minimal Netty 4.2 client (keep-alive channels, HttpClientCodec + aggregator), continuation resumed from the " +
+                "event loop, callers on Dispatchers.Default, no Switchboard, fixed URL: the floor for coroutines on Netty",
+        ) { ports -> RawNettyClient(ports[0]) },
+        Contender(
             "OkHttp async + coroutines",
             "OkHttp 5.3.2 enqueue() under suspendCancellableCoroutine, no Ktor, kotlinx-serialization, fixed URL: the floor for coroutines on OkHttp",
         ) { ports -> OkHttpCoroutineClient(ports[0]) },
