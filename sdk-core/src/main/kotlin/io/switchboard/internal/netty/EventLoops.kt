@@ -20,6 +20,12 @@ internal class EventLoops private constructor(
     val transport: String,
 ) {
     companion object {
+        /**
+         * The loops every manager's client shares, made on first use and never shut down (daemon threads, one per
+         * core): many managers in one JVM cost no threads of their own.
+         */
+        val shared: EventLoops by lazy { create() }
+
         /** A group of [threads] loops (the number of cores when 0). */
         fun create(threads: Int = 0): EventLoops {
             val count = if (threads > 0) threads else Runtime.getRuntime().availableProcessors()

@@ -29,12 +29,15 @@ internal data class Address(
  * keep-alive channels, each with Netty's HTTP codec, gzip decoding and an [ExchangeHandler]. A request is
  * handed to its channel's event loop from the caller's thread, and the answer resumes the caller from
  * the event loop; bodies up to 1 MiB are gathered there, longer ones stream with backpressure. Idle
- * channels close after [keepAlive].
+ * channels close after [keepAlive]. Clients share [EventLoops.shared] unless given loops of their own;
+ * closing a client closes its idle channels, and its busy ones as their exchanges end.
  */
 internal class NettyClient(
     private val maxChannels: Int,
     private val keepAlive: Duration,
-    private val loops: EventLoops = EventLoops.create(),
+    private val loops: EventLoops = EventLoops.shared,
+    /** Whether closing this client shuts its loops down (not the shared ones). */
+    private val ownsLoops: Boolean = loops !== EventLoops.shared,
 ) : AutoCloseable {
     private val bootstrap: Bootstrap =
         Bootstrap()
@@ -66,7 +69,10 @@ internal class NettyClient(
         callContext: CoroutineContext?,
         failures: FailureMapper,
     ): NettyResponse {
+        if (closed) throw java.io.IOException("the client is closed")
         val pool = pools[address] ?: pools.computeIfAbsent(address, ::newPool)
+        // a pool made while the client was closing would never be closed: close it now
+        if (closed) pool.close()
         val (pooled, reused) =
             try {
                 pool.acquire(connectTimeoutMillis)
@@ -113,9 +119,13 @@ internal class NettyClient(
             future to handler
         }
 
+    @Volatile
+    private var closed = false
+
     override fun close() {
+        closed = true
         pools.values.forEach(ChannelPool::close)
         pools.clear()
-        loops.group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
+        if (ownsLoops) loops.group.shutdownGracefully(0, 1, TimeUnit.SECONDS)
     }
 }
