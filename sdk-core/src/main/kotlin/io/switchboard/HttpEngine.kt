@@ -10,7 +10,7 @@ package io.switchboard
  */
 public enum class HttpEngine {
     /**
-     * Switchboard's Ktor engine over Netty: per instance a pool of keep-alive channels sized by
+     * Switchboard's own HTTP/1.1 client over Netty, driven by the manager without a Ktor `HttpClient`: per instance a pool of keep-alive channels sized by
      * `connectionPoolSize`, requests handed to the channel's event loop from the caller's thread and
      * answers resuming the call from the event loop; bodies over 1 MiB stream with backpressure. Native
      * epoll when `netty-transport-native-epoll` for the platform is on the class path, NIO otherwise.

@@ -7,7 +7,6 @@ import io.ktor.client.engine.cio.CIO
 import io.ktor.client.engine.cio.endpoint
 import io.ktor.client.plugins.HttpTimeout
 import io.switchboard.HttpEngine
-import io.switchboard.internal.netty.NettyTransport
 import kotlinx.coroutines.Job
 import okhttp3.ConnectionPool
 import okhttp3.Dispatcher
@@ -57,11 +56,9 @@ internal fun createHttpClient(
             }
         }
 
+        // the manager sends over NettyClient itself (NettyCallTransport): no Ktor client is made for it
         HttpEngine.NETTY -> {
-            val engine = NettyTransport(settings)
-            HttpClient(engine) { common(settings) }.also { client ->
-                client.coroutineContext[Job]!!.invokeOnCompletion { engine.close() }
-            }
+            error("the Netty engine has no Ktor client: the manager calls through NettyCallTransport")
         }
 
         HttpEngine.CIO -> {

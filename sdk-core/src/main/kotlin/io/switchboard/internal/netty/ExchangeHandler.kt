@@ -20,13 +20,10 @@ import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.GlobalScope
 import kotlinx.coroutines.channels.Channel
-import kotlinx.coroutines.job
 import java.io.IOException
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.AtomicLong
-import kotlin.coroutines.CoroutineContext
-import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
 
@@ -81,8 +78,6 @@ internal class Exchange(
     private val exchangeMillis: Long,
     /** When that bound ends, on `System.nanoTime()`'s clock. */
     private val exchangeEndNanos: Long,
-    /** The caller's call context (Ktor's), whose cancellation ends a streaming body; null when the caller aborts it itself. */
-    private val callContext: CoroutineContext?,
     private val failures: FailureMapper,
     private val continuation: CancellableContinuation<NettyResponse>,
 ) {
@@ -231,7 +226,7 @@ internal class Exchange(
         offer(queue, rest)
         val stream =
             GlobalScope
-                .writer((callContext ?: EmptyCoroutineContext) + Dispatchers.Unconfined) {
+                .writer(Dispatchers.Unconfined) {
                     try {
                         for (chunk in queue) {
                             channel.writeFully(chunk)
@@ -243,8 +238,6 @@ internal class Exchange(
                         if (state.get() == STREAMING) cancel()
                     }
                 }.channel
-        // the call's job outlives the exchange while the body streams: cancelling it closes the channel
-        callContext?.job?.invokeOnCompletion(onCancelling = true) { if (it != null) cancel() }
         continuation.resume(NettyResponse(head!!, null, stream, ::abortStream)) { _, _, _ -> cancel() }
     }
 

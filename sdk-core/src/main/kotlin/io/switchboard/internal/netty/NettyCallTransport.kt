@@ -64,7 +64,6 @@ internal class NettyCallTransport(
                     TimeUnit.MILLISECONDS.toNanos(readMillis),
                     exchangeMillis,
                     exchangeEnd,
-                    null,
                 ) { cause, reused, answered -> failureOf(cause, url, instance, reused, answered, readMillis) }
             } catch (e: io.netty.channel.ConnectTimeoutException) {
                 throw if (connectBound < connectMillis) {

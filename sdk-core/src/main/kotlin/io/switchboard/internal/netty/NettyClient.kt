@@ -15,7 +15,6 @@ import java.net.InetSocketAddress
 import java.time.Duration
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.TimeUnit
-import kotlin.coroutines.CoroutineContext
 
 /** Where a pool's channels go. */
 internal data class Address(
@@ -66,7 +65,6 @@ internal class NettyClient(
         readTimeoutNanos: Long,
         exchangeMillis: Long,
         exchangeEndNanos: Long,
-        callContext: CoroutineContext?,
         failures: FailureMapper,
     ): NettyResponse {
         if (closed) throw java.io.IOException("the client is closed")
@@ -82,7 +80,7 @@ internal class NettyClient(
             }
         return suspendCancellableCoroutine { continuation ->
             val exchange =
-                Exchange(pooled, pool, reused, readTimeoutNanos, exchangeMillis, exchangeEndNanos, callContext, failures, continuation)
+                Exchange(pooled, pool, reused, readTimeoutNanos, exchangeMillis, exchangeEndNanos, failures, continuation)
             continuation.invokeOnCancellation { exchange.cancel() }
             pooled.handler.begin(exchange, request)
         }
