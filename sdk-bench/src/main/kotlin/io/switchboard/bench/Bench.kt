@@ -170,11 +170,13 @@ private fun runHttp(
                 System.gc()
                 val loadPost = concurrent(client, Op.POST, settings.concurrency, settings.warmup, settings.seconds)
                 println(
-                    "  seq GET p50 %.0f µs p99 %.0f µs | seq POST p50 %.0f µs | c%d GET %.0f/s p99 %.0f µs cpu %.0f µs/call | POST %.0f/s p99 %.0f µs"
+                    "  seq GET p50 %.0f µs p99 %.0f µs %.1f KiB/call | seq POST p50 %.0f µs %.1f KiB/call | c%d GET %.0f/s p99 %.0f µs cpu %.0f µs/call | POST %.0f/s p99 %.0f µs"
                         .format(
                             seqGet.p50,
                             seqGet.p99,
+                            seqGet.allocatedPerCall / 1024,
                             seqPost.p50,
+                            seqPost.allocatedPerCall / 1024,
                             settings.concurrency,
                             loadGet.perSecond,
                             loadGet.p99,

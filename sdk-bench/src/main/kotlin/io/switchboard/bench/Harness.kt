@@ -13,11 +13,13 @@ import java.util.concurrent.atomic.AtomicLong
 /** What a scenario calls. */
 enum class Op { GET, POST }
 
-/** Latency percentiles of one measurement, in microseconds, and the calls that failed. */
+/** Latency percentiles of one measurement, in microseconds, the calls that failed, and the bytes allocated per call. */
 data class Latency(
     val p50: Double,
     val p99: Double,
     val errors: Long,
+    /** Bytes allocated on the heap per call, by every thread of this (client) process, over the measured calls. */
+    val allocatedPerCall: Double,
 )
 
 /** Throughput of one measurement (calls completed per second), its p99 latency in microseconds, and failures. */
@@ -30,6 +32,17 @@ data class Load(
 )
 
 private val os = ManagementFactory.getOperatingSystemMXBean() as com.sun.management.OperatingSystemMXBean
+private val threads = ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
+
+/** The bytes each live thread of this process has allocated so far (event loops and pools included), by thread id. */
+private fun allocatedBytes(): Map<Long, Long> {
+    val ids = threads.allThreadIds
+    val bytes = threads.getThreadAllocatedBytes(ids)
+    return ids.indices.filter { bytes[it] >= 0 }.associate { ids[it] to bytes[it] }
+}
+
+/** What the threads allocated since [before]: threads started since count whole, threads ended since are lost. */
+private fun allocatedSince(before: Map<Long, Long>): Long = allocatedBytes().entries.sumOf { (id, now) -> now - (before[id] ?: 0L) }
 
 /** A percentile in microseconds; NaN (shown as "–") when no call succeeded. */
 private fun Histogram.micros(percentile: Double): Double = if (totalCount == 0L) Double.NaN else getValueAtPercentile(percentile) / 1_000.0
@@ -68,8 +81,11 @@ fun sequential(
 ): Latency {
     val histogram = Histogram(3)
     var errors = 0L
+    var allocated = 0L
+    var before = emptyMap<Long, Long>()
     if (client is BlockingClient) {
         repeat(warmup) { runCatching { callBlocking(client, op) } }
+        before = allocatedBytes()
         repeat(count) {
             val start = System.nanoTime()
             try {
@@ -79,9 +95,11 @@ fun sequential(
                 errors++
             }
         }
+        allocated = allocatedSince(before)
     } else {
         runBlocking {
             repeat(warmup) { runCatching { call(client, op) } }
+            before = allocatedBytes()
             repeat(count) {
                 val start = System.nanoTime()
                 try {
@@ -91,9 +109,10 @@ fun sequential(
                     errors++
                 }
             }
+            allocated = allocatedSince(before)
         }
     }
-    return Latency(histogram.micros(50.0), histogram.micros(99.0), errors)
+    return Latency(histogram.micros(50.0), histogram.micros(99.0), errors, allocated.toDouble() / count)
 }
 
 /**

@@ -12,6 +12,8 @@ data class BalancerFigure(
 private const val SEQ_GET_P50 = "seq GET p50"
 private const val SEQ_GET_P99 = "seq GET p99"
 private const val SEQ_POST_P50 = "seq POST p50"
+private const val SEQ_GET_ALLOC = "seq GET alloc"
+private const val SEQ_POST_ALLOC = "seq POST alloc"
 private const val LOAD_GET = "GET/s"
 private const val LOAD_GET_P99 = "GET p99"
 private const val LOAD_POST = "POST/s"
@@ -71,6 +73,8 @@ class Report(
         put(SEQ_GET_P50, seqGet.p50)
         put(SEQ_GET_P99, seqGet.p99)
         put(SEQ_POST_P50, seqPost.p50)
+        put(SEQ_GET_ALLOC, seqGet.allocatedPerCall / 1024)
+        put(SEQ_POST_ALLOC, seqPost.allocatedPerCall / 1024)
         put(LOAD_GET, loadGet.perSecond)
         put(LOAD_GET_P99, loadGet.p99)
         put(LOAD_POST, loadPost.perSecond)
@@ -149,15 +153,19 @@ class Report(
 
     private fun renderHttp(out: StringBuilder) {
         val base = baseline()
-        out.appendLine("### Sequential calls, one caller (µs; ratio to the baseline, lower is better)")
+        out.appendLine(
+            "### Sequential calls, one caller (µs, and KiB allocated per call by every thread of the client JVM; " +
+                "ratio to the baseline, lower is better)",
+        )
         out.appendLine()
-        out.appendLine("| client | GET p50 | × | GET p99 | × | POST p50 (1 KB nested) | × |")
-        out.appendLine("| --- | --- | --- | --- | --- | --- | --- |")
+        out.appendLine("| client | GET p50 | × | GET p99 | × | POST p50 (1 KB nested) | × | GET alloc/call | POST alloc/call |")
+        out.appendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for (label in http.keys) {
             out.append("| $label |")
             for (metric in listOf(SEQ_GET_P50, SEQ_GET_P99, SEQ_POST_P50)) {
                 out.append(" ${figure(values(label, metric).values, "%.0f")} | ${ratio(ratios(label, base, metric))} |")
             }
+            for (metric in listOf(SEQ_GET_ALLOC, SEQ_POST_ALLOC)) out.append(" ${figure(values(label, metric).values, "%.1f")} KiB |")
             out.appendLine()
         }
         out.appendLine()
