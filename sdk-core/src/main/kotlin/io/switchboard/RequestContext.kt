@@ -1,5 +1,6 @@
 package io.switchboard
 
+import io.switchboard.internal.HeaderLookup
 import io.switchboard.spi.InstanceStats
 import java.time.Duration
 import java.time.Instant
@@ -199,10 +200,11 @@ public class ResponseInfo(
 ) {
     /** The first value of header [name], compared case-insensitively. */
     public fun header(name: String): String? =
-        headers.entries
-            .firstOrNull { it.key.equals(name, ignoreCase = true) }
-            ?.value
-            ?.firstOrNull()
+        (headers as? HeaderLookup)?.first(name)
+            ?: headers.entries
+                .firstOrNull { it.key.equals(name, ignoreCase = true) }
+                ?.value
+                ?.firstOrNull()
 
     /** Whether [status] is in 200..299. */
     public val isSuccessful: Boolean get() = status in 200..299

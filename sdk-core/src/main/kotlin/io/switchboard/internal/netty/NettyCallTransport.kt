@@ -155,18 +155,13 @@ internal class NettyCallTransport(
         }
 }
 
-/** An answer read from Netty: headers copied once, the body whole or streaming. */
+/** An answer read from Netty: headers read through ([NettyHeaderMap]), the body whole or streaming. */
 private class NettyAnswer(
     private val response: NettyResponse,
 ) : Answer {
     override val status: Int get() = response.head.status().code()
 
-    override fun headers(): Map<String, List<String>> {
-        val headers = response.head.headers()
-        val map = LinkedHashMap<String, List<String>>(headers.size() * 2)
-        for (name in headers.names()) map[name] = headers.getAll(name)
-        return map
-    }
+    override fun headers(): Map<String, List<String>> = NettyHeaderMap(response.head.headers())
 
     override suspend fun bytes(): ByteArray = response.body ?: response.stream!!.readRemaining().readByteArray()
 
