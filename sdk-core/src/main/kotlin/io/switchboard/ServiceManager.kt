@@ -12,6 +12,7 @@ import io.switchboard.internal.call.ResponseDecoder
 import io.switchboard.internal.call.Retries
 import io.switchboard.internal.call.TimeoutPolicy
 import io.switchboard.internal.createHttpClient
+import io.switchboard.internal.netty.DepartedInstances
 import io.switchboard.internal.netty.NettyCallTransport
 import io.switchboard.internal.netty.NettyClient
 import io.switchboard.service.Channel
@@ -99,11 +100,15 @@ public class ServiceManager internal constructor(
     private val defaultBalancer = builder.defaultBalancer
     private val timeouts = TimeoutPolicy(settings, serviceSettings)
     private val outlierDetection = builder.outlierDetection
+
+    // the Netty engine closes the connections to instances as soon as they leave the registry
+    private val departed = netty?.let { DepartedInstances(discovery, it) }
     private val selector =
         InstanceSelector(
             discovery,
             { serviceSettings[it]?.loadBalancer ?: defaultBalancer },
             outlierDetection = { serviceSettings[it]?.outlierDetection ?: outlierDetection },
+            onNewService = { name, instances -> departed?.follow(name, instances) },
         )
     private val decoder = ResponseDecoder(codec)
     private val writer = RequestWriter(codec, timeouts)
@@ -332,6 +337,7 @@ public class ServiceManager internal constructor(
         if (!closed.compareAndSet(false, true)) return
         scope.cancel()
         client?.close()
+        departed?.close()
         netty?.close()
         transport?.close()
         embeddedRegistry.close()

@@ -27,6 +27,8 @@ internal class InstanceSelector(
     private val balancerFactory: (String) -> LoadBalancerFactory,
     private val idleNanos: Long = DEFAULT_IDLE_NANOS,
     private val outlierDetection: (String) -> OutlierDetection = { OutlierDetection.DEFAULT },
+    /** Told of each service the first time it has state here, with the instances it had then. */
+    private val onNewService: (String, List<ServiceInstance>) -> Unit = { _, _ -> },
 ) {
     private val services = ConcurrentHashMap<String, ServiceState>()
 
@@ -138,9 +140,14 @@ internal class InstanceSelector(
     ): ServiceState {
         if (all.isEmpty()) throw noInstance(serviceName, all)
         sweep()
-        return services.computeIfAbsent(serviceName) {
-            ServiceState(balancerFactory(it).create(it), InstanceTracker(it, outlierDetection(it)))
-        }
+        var made = false
+        val state =
+            services.computeIfAbsent(serviceName) {
+                made = true
+                ServiceState(balancerFactory(it).create(it), InstanceTracker(it, outlierDetection(it)))
+            }
+        if (made) onNewService(serviceName, all)
+        return state
     }
 
     /** Drops the state of services not called for a while; runs at most once per idle period. */
