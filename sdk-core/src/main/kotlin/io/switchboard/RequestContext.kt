@@ -52,7 +52,12 @@ public class RequestContext
         public var timeout: Duration? = options.timeout
 
         /** Free-form storage for interceptors (values must not be null). */
-        public val attributes: MutableMap<String, Any> = ConcurrentHashMap()
+        public val attributes: MutableMap<String, Any>
+            get() = attributeMap ?: synchronized(this) { attributeMap ?: ConcurrentHashMap<String, Any>().also { attributeMap = it } }
+
+        // made on first use: most calls never store an attribute
+        @Volatile
+        private var attributeMap: MutableMap<String, Any>? = null
 
         /** The full URL the call was sent to, once an instance was chosen. */
         public var resolvedUrl: String? = null

@@ -39,7 +39,7 @@ public class ServiceInstance
         public val scheme: String get() = if (secure) "https" else "http"
 
         /** `host:port`, with IPv6 hosts in brackets. */
-        public val address: String get() = "${bracketed(host)}:$port"
+        public val address: String = "${bracketed(host)}:$port"
 
         /** The base URL calls to this instance start with, e.g. `http://127.0.0.1:8080`. */
         public val baseUrl: String = "$scheme://$address"

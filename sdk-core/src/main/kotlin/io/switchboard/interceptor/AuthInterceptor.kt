@@ -30,7 +30,12 @@ public class AuthInterceptor private constructor(
         token: String,
         headerName: String = "Authorization",
         prefix: String = "Bearer ",
-    ) : this(headerName, prefix, TokenSource { token })
+    ) : this(headerName, prefix, TokenSource { token }) {
+        fixedValue = prefix + token
+    }
+
+    // the header's value when the token never changes: no suspension, no concatenation per call
+    private var fixedValue: String? = null
 
     init {
         require(headerName.isNotBlank()) { "headerName: '$headerName' (expected: a non-blank header name)" }
@@ -39,6 +44,11 @@ public class AuthInterceptor private constructor(
     override val name: String get() = NAME
 
     override suspend fun beforeRequest(context: RequestContext) {
+        val fixed = fixedValue
+        if (fixed != null) context.headers[headerName] = fixed else withToken(context)
+    }
+
+    private suspend fun withToken(context: RequestContext) {
         context.headers[headerName] = prefix + tokenSource.token()
     }
 

@@ -136,15 +136,10 @@ internal class RequestWriter(
      * none; the same bytes [write] sends through Ktor.
      */
     fun body(context: RequestContext): EncodedBody? {
-        var contentType: String? = null
-        for ((name, value) in context.headers) {
-            if (name.equals(HttpHeaders.ContentType, ignoreCase = true)) contentType = value
-        }
-        return when (val body = context.body) {
-            null -> {
-                null
-            }
-
+        val body = context.body ?: return null
+        // the context's headers are case-insensitive
+        val contentType: String? = context.headers[HttpHeaders.ContentType]
+        return when (body) {
             is RequestBody.Json -> {
                 EncodedBody(codec.encode(body.value, body.type), contentType ?: codec.contentType)
             }
