@@ -10,6 +10,7 @@ import io.switchboard.test.TestHttpServer
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
+import java.time.Duration
 
 /**
  * Each pooling engine (Netty, the default, and OkHttp) keeps connections alive: thousands of calls travel
@@ -31,6 +32,22 @@ class ConnectionReuseTest :
                     server.acceptedConnections shouldBe 1
                     manager.close()
                     server.awaitOpenConnections(0) shouldBe true
+                }
+            }
+
+            test("$engine: a connection idle for the keep-alive time closes, and the next call opens another") {
+                TestHttpServer.start("idle").use { server ->
+                    ServiceManager {
+                        staticInstances("svc", server.instance("svc"))
+                        keepAlive(Duration.ofMillis(300))
+                        engine(engine)
+                    }.use { manager ->
+                        repeat(3) { manager.get<String>("svc", "/hello") }
+                        server.acceptedConnections shouldBe 1
+                        server.awaitOpenConnections(0) shouldBe true
+                        manager.get<Hello>("svc", "/hello").server shouldBe "idle"
+                        server.acceptedConnections shouldBe 2
+                    }
                 }
             }
 

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpResponse
 import io.netty.handler.codec.http.HttpStatusClass
 import io.netty.handler.codec.http.HttpUtil
 import io.netty.handler.codec.http.LastHttpContent
-import io.netty.handler.timeout.IdleStateEvent
 import io.netty.util.ReferenceCountUtil
 import io.netty.util.concurrent.ScheduledFuture
 import kotlinx.coroutines.CancellableContinuation
@@ -94,7 +93,6 @@ internal class Exchange(
     private var chunks: Channel<ByteArray>? = null
     private val unread = AtomicLong()
     private var lastRead = 0L
-    private var timer: ScheduledFuture<*>? = null
 
     /** Writes [request] and starts the read timeout; on the event loop. */
     fun start(
@@ -119,7 +117,7 @@ internal class Exchange(
             return
         }
         val first = minOf(readTimeoutNanos, untilEnd)
-        if (first in 1 until Long.MAX_VALUE) timer = ctx.executor().schedule(::checkTimeout, first, TimeUnit.NANOSECONDS)
+        if (first in 1 until Long.MAX_VALUE) pooled.handler.wakeAt(lastRead + first)
         keepAlive = HttpUtil.isKeepAlive(request)
         ctx.writeAndFlush(request).addListener {
             if (!it.isSuccess) fail(it.cause())
@@ -207,8 +205,7 @@ internal class Exchange(
 
     /** The exchange is over on the channel: it goes back to the pool, or is closed. */
     private fun finish() {
-        timer?.cancel(false)
-        pooled.handler.exchange = null
+        pooled.handler.ended()
         if (!pooled.channel.config().isAutoRead) pooled.channel.config().isAutoRead = true
         pool.release(pooled, reusable = keepAlive)
     }
@@ -263,25 +260,30 @@ internal class Exchange(
         chunks?.close(CancellationException("the body was not read to its end"))
     }
 
-    private fun checkTimeout() {
-        if (state.get() == DONE || state.get() == CANCELLED) return
-        val now = System.nanoTime()
+    /**
+     * The channel's timer fired at [now] with this exchange on it: fails it when its read timeout or its bound
+     * passed, else returns when to look again (`Long.MIN_VALUE` for never); on the event loop.
+     */
+    fun checkTimeout(now: Long): Long {
+        if (state.get() == DONE || state.get() == CANCELLED) return Long.MIN_VALUE
         // while the reader is behind, nothing is read on purpose: that silence is not the server's
         if (!pooled.channel.config().isAutoRead) lastRead = now
         val quiet = now - lastRead
         val untilEnd = if (exchangeMillis > 0L) exchangeEndNanos - now else Long.MAX_VALUE
-        when {
+        return when {
             untilEnd <= 0L -> {
                 fail(ExchangeTimeout(exchangeMillis))
+                Long.MIN_VALUE
             }
 
             quiet >= readTimeoutNanos -> {
                 fail(ReadTimeout("no data for ${TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos)} ms"))
+                Long.MIN_VALUE
             }
 
             else -> {
                 val next = minOf(readTimeoutNanos - quiet, untilEnd)
-                timer = pooled.channel.eventLoop().schedule(::checkTimeout, next, TimeUnit.NANOSECONDS)
+                if (next == Long.MAX_VALUE) Long.MIN_VALUE else now + next
             }
         }
     }
@@ -290,7 +292,6 @@ internal class Exchange(
     fun fail(cause: Throwable) {
         val was = state.get()
         if ((was != ACTIVE && was != STREAMING) || !state.compareAndSet(was, DONE)) return
-        timer?.cancel(false)
         pooled.handler.exchange = null
         pooled.channel.close()
         val failure = failures.map(cause, reused, answered = head != null)
@@ -299,7 +300,6 @@ internal class Exchange(
 
     /** The channel closed while this exchange was on it. */
     fun closed() {
-        timer?.cancel(false)
         val stage = if (head == null) "before an answer" else "in the middle of the answer"
         fail(IOException("the connection closed $stage"))
     }
@@ -317,7 +317,10 @@ internal class Exchange(
  * The last handler of a pooled channel: passes what arrives to the channel's current [Exchange]. Anything
  * arriving with no exchange on the channel means it can no longer be trusted, and closes it.
  */
-internal class ExchangeHandler : ChannelInboundHandlerAdapter() {
+internal class ExchangeHandler(
+    /** How long the channel may stay idle in its pool before it is closed. */
+    private val keepAliveNanos: Long,
+) : ChannelInboundHandlerAdapter() {
     /** The exchange on the channel; set by the caller before its request is written, cleared on the event loop. */
     @Volatile
     var exchange: Exchange? = null
@@ -331,8 +334,54 @@ internal class ExchangeHandler : ChannelInboundHandlerAdapter() {
 
     private lateinit var context: ChannelHandlerContext
 
+    // the channel's one timer, for its exchanges' timeouts and its idleness; event loop only
+    private var timer: ScheduledFuture<*>? = null
+    private var timerAt = 0L
+    private var idleSince = 0L
+
     override fun handlerAdded(ctx: ChannelHandlerContext) {
         context = ctx
+    }
+
+    /**
+     * Makes the channel's timer fire at [at] (on `System.nanoTime()`'s clock) or earlier. A timer already due
+     * by then is kept, so that back-to-back exchanges do not each schedule and cancel one: when it fires, it
+     * looks at what is on the channel then and sets itself again. On the event loop.
+     */
+    fun wakeAt(at: Long) {
+        val pending = timer
+        if (pending != null) {
+            if (timerAt - at <= 0L) return
+            pending.cancel(false)
+        }
+        timerAt = at
+        timer = context.executor().schedule(::tick, maxOf(0L, at - System.nanoTime()), TimeUnit.NANOSECONDS)
+    }
+
+    /** The exchange on the channel ended: from now on the channel idles in its pool. On the event loop. */
+    fun ended() {
+        exchange = null
+        idleSince = System.nanoTime()
+        wakeAt(idleSince + keepAliveNanos)
+    }
+
+    private fun tick() {
+        timer = null
+        if (!context.channel().isActive) return
+        val now = System.nanoTime()
+        val current = exchange
+        if (current != null) {
+            val next = current.checkTimeout(now)
+            if (next != Long.MIN_VALUE) wakeAt(next)
+            return
+        }
+        if (now - idleSince >= keepAliveNanos) {
+            val channel = pooled
+            val owner = pool
+            if (channel != null && owner != null) owner.evictIfIdle(channel)
+        } else {
+            wakeAt(idleSince + keepAliveNanos)
+        }
     }
 
     override fun channelRead(
@@ -348,6 +397,8 @@ internal class ExchangeHandler : ChannelInboundHandlerAdapter() {
     }
 
     override fun channelInactive(ctx: ChannelHandlerContext) {
+        timer?.cancel(false)
+        timer = null
         exchange?.closed()
         ctx.fireChannelInactive()
     }
@@ -359,19 +410,6 @@ internal class ExchangeHandler : ChannelInboundHandlerAdapter() {
     ) {
         val current = exchange
         if (current != null) current.fail(cause) else ctx.close()
-    }
-
-    override fun userEventTriggered(
-        ctx: ChannelHandlerContext,
-        evt: Any,
-    ) {
-        if (evt is IdleStateEvent) {
-            val channel = pooled
-            val owner = pool
-            if (channel != null && owner != null && exchange == null) owner.evictIfIdle(channel)
-            return
-        }
-        ctx.fireUserEventTriggered(evt)
     }
 
     /** Runs [exchange] with [request] on this channel; from any thread. */

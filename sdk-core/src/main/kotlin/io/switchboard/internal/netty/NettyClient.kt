@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpClientCodec
 import io.netty.handler.codec.http.HttpContentDecompressor
 import io.netty.handler.ssl.SslContext
 import io.netty.handler.ssl.SslContextBuilder
-import io.netty.handler.timeout.IdleStateHandler
 import kotlinx.coroutines.suspendCancellableCoroutine
 import java.net.InetSocketAddress
 import java.time.Duration
@@ -25,7 +24,8 @@ internal data class Address(
 
 /**
  * HTTP/1.1 over Netty for many small calls: per address a [ChannelPool] of at most [maxChannels]
- * keep-alive channels, each with Netty's HTTP codec, gzip decoding and an [ExchangeHandler]. A request is
+ * keep-alive channels, each with Netty's HTTP codec, gzip decoding and an [ExchangeHandler] (which also
+ * times the exchanges and closes the channel once idle for [keepAlive], on one timer per channel). A request is
  * handed to its channel's event loop from the caller's thread, and the answer resumes the caller from
  * the event loop; bodies up to 1 MiB are gathered there, longer ones stream with backpressure. Idle
  * channels close after [keepAlive]. Clients share [EventLoops.shared] unless given loops of their own;
@@ -96,7 +96,7 @@ internal class NettyClient(
 
     private fun newPool(address: Address): ChannelPool =
         ChannelPool("${address.host}:${address.port}", maxChannels) { connectTimeoutMillis ->
-            val handler = ExchangeHandler()
+            val handler = ExchangeHandler(keepAlive.toNanos())
             val future =
                 bootstrap
                     .clone()
@@ -109,7 +109,6 @@ internal class NettyClient(
                                 // answers with headers up to 256 KB, as OkHttp allows
                                 pipeline.addLast(HttpClientCodec(4096, 256 * 1024, 8192))
                                 pipeline.addLast(HttpContentDecompressor(0))
-                                pipeline.addLast(IdleStateHandler(keepAlive.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                                 pipeline.addLast(handler)
                             }
                         },
