@@ -147,6 +147,9 @@ private fun runHttp(
             settings.only == null || (c.label == CONTENDERS[0].label && settings.baseline) || settings.only.any { it in c.label }
         }
     if (settings.warmupPass) warmUp(contenders, ports)
+    // the ceiling, when wrk is installed (apt-get install wrk) and not left out by `only`
+    val wrk = wrkExecutable()?.takeIf { settings.only == null || settings.only.any { it in WRK_LABEL } }
+    if (wrk == null) println("wrk is not installed: no ceiling row")
     repeat(settings.rounds) { round ->
         // each round starts at another contender, so that no one always runs first or last
         val shift = round * contenders.size / settings.rounds
@@ -192,8 +195,38 @@ private fun runHttp(
                 (client as AutoCloseable).close()
             }
         }
+        if (wrk != null) runWrk(wrk, round, settings, ports, report)
     }
-    report.descriptions = contenders.associate { it.label to it.description }
+    report.descriptions =
+        contenders.associate { it.label to it.description } + (if (wrk != null) mapOf(WRK_LABEL to WRK_DESCRIPTION) else emptyMap())
+}
+
+/** The ceiling row: wrk against the first instance, GET and POST, in the round's measured window. */
+private fun runWrk(
+    wrk: java.io.File,
+    round: Int,
+    settings: Settings,
+    ports: List<Int>,
+    report: Report,
+) {
+    println("round ${round + 1}/${settings.rounds}: $WRK_LABEL")
+    val get = wrkLoad(wrk, ports.first(), settings.concurrency, settings.seconds, post = false)
+    val post = wrkLoad(wrk, ports.first(), settings.concurrency, settings.seconds, post = true)
+    if (get == null || post == null) {
+        report.problem(WRK_LABEL, "wrk failed in round ${round + 1}")
+        return
+    }
+    println(
+        "  c%d GET %.0f/s p99 %.0f µs | POST %.0f/s p99 %.0f µs".format(
+            settings.concurrency,
+            get.perSecond,
+            get.p99,
+            post.perSecond,
+            post.p99,
+        ),
+    )
+    val none = Latency(Double.NaN, Double.NaN, 0, Double.NaN)
+    report.http(round, WRK_LABEL, none, none, get, post)
 }
 
 /** One unrecorded pass over every contender, so that the first round does not pay for JIT compilation. */
