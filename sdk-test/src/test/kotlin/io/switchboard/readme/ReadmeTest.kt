@@ -8,8 +8,10 @@ import io.switchboard.ServiceManager
 import io.switchboard.config.ConfigLoader
 import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.registry.nacos.NacosRegistry
+import io.switchboard.registry.zookeeper.ZooKeeperRegistry
 import io.switchboard.test.NacosServer
 import io.switchboard.test.TestHttpServer
+import io.switchboard.test.ZooKeeperTestServer
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -75,6 +77,22 @@ class ReadmeTest :
             } finally {
                 manager.close()
                 registry.close()
+            }
+        }
+
+        test("the README's ZooKeeper snippet is the compiled one, and registers the application") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/ZooKeeperManager.kt", "kotlin-zookeeper") + "\n```"
+            ZooKeeperTestServer.start().use { zk ->
+                val manager = zooKeeperManager(zk.connectString)
+                val registry = manager.discovery as ZooKeeperRegistry
+                try {
+                    manager.selfInstance!!.serviceName shouldBe "my-app"
+                    registry.instancesNow("my-app").single().port shouldBe 8080
+                } finally {
+                    manager.close()
+                    registry.close()
+                }
             }
         }
 
