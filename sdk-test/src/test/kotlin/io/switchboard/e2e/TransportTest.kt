@@ -21,8 +21,12 @@ import io.switchboard.RequestOptions
 import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceTimeoutException
+import io.switchboard.TimeoutKind
 import io.switchboard.spi.Interceptor
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import java.time.Duration
 import java.util.zip.GZIPOutputStream
@@ -140,6 +144,51 @@ class TransportTest :
                 manager.get<String>("svc", "/chunked") shouldBe "alpha-beta-gamma"
             }
 
+            test("$engine: each timeout fails as its kind: read (nothing arrives), request (the whole call), connect (no accept)") {
+                HeldServer("held-$engine").use { held ->
+                    ServiceManager {
+                        staticInstances("held", held.server.instance("held"))
+                        engine(engine)
+                        readTimeout(Duration.ofMillis(300))
+                    }.use { timed ->
+                        shouldThrow<ServiceTimeoutException> { timed.get<String>("held", "/held") }.kind shouldBe TimeoutKind.READ
+                        val call = RequestOptions { timeout(Duration.ofMillis(200)) }
+                        shouldThrow<ServiceTimeoutException> { manager.get<String>("svc", "/trickle", call) }.kind shouldBe
+                            TimeoutKind.REQUEST
+                    }
+                }
+                UnacceptingPort().use { full ->
+                    ServiceManager {
+                        staticInstances("full", ServiceInstance("full", "127.0.0.1", full.port))
+                        engine(engine)
+                        connectTimeout(Duration.ofMillis(300))
+                    }.use { connecting ->
+                        val started = System.nanoTime()
+                        shouldThrow<ServiceTimeoutException> { connecting.get<String>("full", "/x") }.kind shouldBe TimeoutKind.CONNECT
+                        (System.nanoTime() - started) / 1_000_000 shouldBeLessThan 5_000
+                    }
+                }
+            }
+
+            test("$engine: a cancelled call closes its connection, and the next call opens a fresh one") {
+                HeldServer("cancel-$engine").use { held ->
+                    ServiceManager {
+                        staticInstances("held", held.server.instance("held"))
+                        engine(engine)
+                    }.use { cancelling ->
+                        coroutineScope {
+                            val call = launch { cancelling.get<String>("held", "/held") }
+                            held.awaitArrival()
+                            call.cancelAndJoin()
+                        }
+                        held.server.awaitOpenConnections(0) shouldBe true
+                        cancelling.get<Hello>("held", "/hello").server shouldBe "cancel-$engine"
+                        held.server.acceptedConnections shouldBe 2
+                        held.answeredCount shouldBe 0
+                    }
+                }
+            }
+
             test("$engine: response headers keep the server's spelling, and the first of repeated values comes first") {
                 manager.rawGet("svc", "/headers") { it.header("x-dup") } shouldBe "first"
                 val headers = synchronized(seen) { seen.last() }
@@ -148,3 +197,34 @@ class TransportTest :
             }
         }
     })
+
+/**
+ * A loopback port whose listener never accepts, with its accept queue already full: a connection to it
+ * hangs in the handshake until the client gives up, as to a host that is down. Fails if the queue cannot
+ * be filled.
+ */
+private class UnacceptingPort : AutoCloseable {
+    private val listener = java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())
+    private val fillers = ArrayList<java.net.Socket>()
+    val port: Int = listener.localPort
+
+    init {
+        var full = false
+        while (!full && fillers.size < 64) {
+            val socket = java.net.Socket()
+            try {
+                socket.connect(java.net.InetSocketAddress(listener.inetAddress, port), 200)
+                fillers += socket
+            } catch (e: java.net.SocketTimeoutException) {
+                socket.close()
+                full = true
+            }
+        }
+        check(full) { "could not fill the accept queue of port $port" }
+    }
+
+    override fun close() {
+        fillers.forEach { it.close() }
+        listener.close()
+    }
+}
