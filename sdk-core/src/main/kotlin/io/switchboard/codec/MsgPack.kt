@@ -2,6 +2,7 @@ package io.switchboard.codec
 
 import kotlinx.serialization.BinaryFormat
 import kotlinx.serialization.DeserializationStrategy
+import kotlinx.serialization.SerializationException
 import kotlinx.serialization.SerializationStrategy
 import kotlinx.serialization.descriptors.SerialDescriptor
 import kotlinx.serialization.descriptors.StructureKind
@@ -36,7 +37,17 @@ public class MsgPack(
     override fun <T> decodeFromByteArray(
         deserializer: DeserializationStrategy<T>,
         bytes: ByteArray,
-    ): T = MessagePack.newDefaultUnpacker(bytes).use { MsgPackDecoder(it, serializersModule, -1).decodeSerializableValue(deserializer) }
+    ): T =
+        // no string can be longer than the whole input: a header that says otherwise is refused, not allocated for
+        MessagePack.UnpackerConfig().withStringSizeLimit(bytes.size).newUnpacker(bytes).use { unpacker ->
+            val value = MsgPackDecoder(unpacker, serializersModule, -1, bytes.size.toLong()).decodeSerializableValue(deserializer)
+            if (unpacker.hasNext()) {
+                throw SerializationException(
+                    "MessagePack: ${bytes.size - unpacker.totalReadBytes} byte(s) after the value (expected: one value and nothing after it)",
+                )
+            }
+            value
+        }
 
     /** The default instance. */
     public companion object Default {
@@ -120,6 +131,8 @@ private class MsgPackDecoder(
     private val unpacker: MessageUnpacker,
     override val serializersModule: SerializersModule,
     private val size: Int,
+    /** The length of the whole input. */
+    private val total: Long,
 ) : AbstractDecoder() {
     private var position = 0
 
@@ -130,8 +143,23 @@ private class MsgPackDecoder(
     override fun decodeCollectionSize(descriptor: SerialDescriptor): Int = size
 
     override fun beginStructure(descriptor: SerialDescriptor): CompositeDecoder {
-        val count = if (descriptor.kind == StructureKind.MAP) unpacker.unpackMapHeader() else unpacker.unpackArrayHeader()
-        return MsgPackDecoder(unpacker, serializersModule, count)
+        val map = descriptor.kind == StructureKind.MAP
+        val count = if (map) unpacker.unpackMapHeader() else unpacker.unpackArrayHeader()
+        // every element takes at least a byte (a map entry two): a count the input cannot hold is refused before
+        // anything is sized by it (a collection's deserializer would allocate for it)
+        val remaining = total - unpacker.totalReadBytes
+        if (count < 0 || count.toLong() * (if (map) 2 else 1) > remaining) {
+            throw SerializationException(
+                "MessagePack: ${if (map) "a map" else "an array"} for ${descriptor.serialName} declares $count element(s), " +
+                    "but only $remaining byte(s) follow",
+            )
+        }
+        if ((descriptor.kind == StructureKind.CLASS || descriptor.kind == StructureKind.OBJECT) && count != descriptor.elementsCount) {
+            throw SerializationException(
+                "MessagePack: ${descriptor.serialName} has ${descriptor.elementsCount} field(s), the array has $count",
+            )
+        }
+        return MsgPackDecoder(unpacker, serializersModule, count, total)
     }
 
     override fun decodeNotNullMark(): Boolean = unpacker.nextFormat.valueType != ValueType.NIL
