@@ -18,6 +18,8 @@ public class AuthInterceptor private constructor(
     private val headerName: String,
     private val prefix: String,
     private val tokenSource: TokenSource,
+    // the header's value when the token never changes: no suspension, no concatenation per call
+    private val fixedValue: String? = null,
 ) : Interceptor {
     /** Where the token comes from; suspending, so it is Kotlin's only. */
     private fun interface TokenSource {
@@ -30,12 +32,7 @@ public class AuthInterceptor private constructor(
         token: String,
         headerName: String = "Authorization",
         prefix: String = "Bearer ",
-    ) : this(headerName, prefix, TokenSource { token }) {
-        fixedValue = prefix + token
-    }
-
-    // the header's value when the token never changes: no suspension, no concatenation per call
-    private var fixedValue: String? = null
+    ) : this(headerName, prefix, TokenSource { token }, prefix + token)
 
     init {
         require(headerName.isNotBlank()) { "headerName: '$headerName' (expected: a non-blank header name)" }

@@ -15,7 +15,6 @@ import io.switchboard.registry.nacos.NacosRegistry
 import io.switchboard.test.NacosServer
 import io.switchboard.test.TestHttpServer
 import kotlinx.coroutines.delay
-import java.io.File
 import java.util.concurrent.TimeUnit
 
 /** Discovery and registration against a real Nacos server started by the build. */
@@ -72,21 +71,8 @@ class NacosDiscoveryTest :
         test("an instance whose process is killed stops receiving calls (the delay is reported)") {
             val service = uniqueName("killed")
             registry.register(web[0].instance(service))
-            val child =
-                ProcessBuilder(
-                    File(System.getProperty("java.home"), "bin/java").path,
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    RegisterAndWait::class.java.name,
-                    nacos.serverAddr,
-                    service,
-                    web[2].port.toString(),
-                ).redirectErrorStream(true).start()
+            val child = startRegisteredChild(RegisterAndWait::class.java, nacos.serverAddr, service, web[2].port.toString())
             try {
-                child.inputStream
-                    .bufferedReader()
-                    .lineSequence()
-                    .first { it.contains("REGISTERED") }
                 NacosRegistry(nacos.config()).use { discovery ->
                     ServiceManager { discovery(discovery) }.use { manager ->
                         manager.callUntil(service, timeoutMillis = 15_000) { it == setOf("nacos-0", "nacos-2") }

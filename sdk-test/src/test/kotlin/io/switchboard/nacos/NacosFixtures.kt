@@ -44,3 +44,30 @@ suspend fun awaitInstances(
         delay(20)
     }
 }
+
+/**
+ * Starts [main] in a child JVM on this test's class path with [args], and returns it once it printed
+ * `REGISTERED` (a child that fails before is killed, and the failure thrown).
+ */
+suspend fun startRegisteredChild(
+    main: Class<*>,
+    vararg args: String,
+): Process {
+    val java = java.io.File(System.getProperty("java.home"), "bin/java").path
+    val child =
+        ProcessBuilder(
+            listOf(java, "-cp", System.getProperty("java.class.path"), main.name) + args,
+        ).redirectErrorStream(true).start()
+    try {
+        kotlinx.coroutines.withContext(kotlinx.coroutines.Dispatchers.IO) {
+            child.inputStream
+                .bufferedReader()
+                .lineSequence()
+                .first { it.contains("REGISTERED") }
+        }
+    } catch (e: Throwable) {
+        child.destroyForcibly()
+        throw e
+    }
+    return child
+}

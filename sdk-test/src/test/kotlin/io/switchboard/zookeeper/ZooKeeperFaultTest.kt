@@ -8,6 +8,7 @@ import io.switchboard.balancer.LoadBalancers
 import io.switchboard.e2e.Hello
 import io.switchboard.e2e.servers
 import io.switchboard.nacos.callUntil
+import io.switchboard.nacos.startRegisteredChild
 import io.switchboard.nacos.uniqueName
 import io.switchboard.registry.zookeeper.ZooKeeperConfig
 import io.switchboard.registry.zookeeper.ZooKeeperRegistry
@@ -17,8 +18,6 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
-import kotlinx.coroutines.withContext
-import java.io.File
 import java.time.Duration
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
@@ -41,23 +40,14 @@ class ZooKeeperFaultTest :
             ZooKeeperRegistry(config()).use { registry ->
                 registry.register(web[0].instance(service))
                 val child =
-                    ProcessBuilder(
-                        File(System.getProperty("java.home"), "bin/java").path,
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        ZooKeeperRegisterAndWait::class.java.name,
+                    startRegisteredChild(
+                        ZooKeeperRegisterAndWait::class.java,
                         zk.connectString,
                         service,
                         web[2].port.toString(),
                         session.toMillis().toString(),
-                    ).redirectErrorStream(true).start()
+                    )
                 try {
-                    withContext(Dispatchers.IO) {
-                        child.inputStream
-                            .bufferedReader()
-                            .lineSequence()
-                            .first { it.contains("REGISTERED") }
-                    }
                     ServiceManager {
                         discovery(registry)
                         loadBalancer(LoadBalancers.ROUND_ROBIN)

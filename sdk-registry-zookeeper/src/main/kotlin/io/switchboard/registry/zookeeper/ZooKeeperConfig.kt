@@ -45,7 +45,7 @@ public class ZooKeeperConfig
     ) {
         init {
             require(connectString.isNotBlank()) { "connectString: blank (expected: host:2181, or several comma-separated)" }
-            require(root.startsWith("/") && (root == "/" || !root.endsWith("/"))) {
+            require(isBasePath(root)) {
                 "root: '$root' (expected: an absolute path such as /services, without a trailing '/')"
             }
             require(!sessionTimeout.isNegative && !sessionTimeout.isZero) { "sessionTimeout: $sessionTimeout (expected: > 0)" }
@@ -83,6 +83,9 @@ public class ZooKeeperConfig
                     "empty-push-protection",
                 )
 
+            /** An absolute path without a trailing `/` (or `/` itself). */
+            private fun isBasePath(root: String): Boolean = root.startsWith("/") && (root == "/" || !root.endsWith("/"))
+
             /** Reads `app-registry.zookeeper`; a bad value fails naming its file, line and key. */
             @JvmStatic
             public fun from(section: ConfigSection): ZooKeeperConfig {
@@ -104,7 +107,7 @@ public class ZooKeeperConfig
                 }
                 val root = section.nonBlank("root") ?: DEFAULT_ROOT
                 section.require(
-                    root.startsWith("/") && (root == "/" || !root.endsWith("/")),
+                    isBasePath(root),
                     "root",
                     "'$root' is not a base path (expected: an absolute path such as /services)",
                 )
