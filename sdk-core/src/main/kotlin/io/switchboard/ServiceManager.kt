@@ -1,6 +1,7 @@
 package io.switchboard
 
 import io.switchboard.discovery.InMemoryRegistry
+import io.switchboard.discovery.SnapshotDiscovery
 import io.switchboard.internal.HttpSettings
 import io.switchboard.internal.InterceptorChain
 import io.switchboard.internal.call.CallPipeline
@@ -55,8 +56,15 @@ public class ServiceManager internal constructor(
     /** The manager's embedded registry; it holds the static instance lists and can register more at run time. */
     public val embeddedRegistry: InMemoryRegistry = InMemoryRegistry()
 
+    /**
+     * The registry's discovery with the instance snapshot behind it, when the builder or the configuration
+     * set one (`instanceSnapshot`, `service-caller.instance-snapshot`): its `status` tells whether a service's
+     * list is live or served stale from the snapshot, and how old. Null without a snapshot.
+     */
+    public val snapshotDiscovery: SnapshotDiscovery? = builder.snapshotDiscovery(connection)
+
     /** Where instances are looked up. */
-    public val discovery: ServiceDiscovery = builder.resolveDiscovery(embeddedRegistry, connection)
+    public val discovery: ServiceDiscovery = builder.resolveDiscovery(embeddedRegistry, connection, snapshotDiscovery)
 
     /**
      * Where the application registers: the one given to `registerSelf`, else the configured registry's
@@ -341,6 +349,8 @@ public class ServiceManager internal constructor(
         netty?.close()
         transport?.close()
         embeddedRegistry.close()
+        // the snapshot over a discovery given to the builder is the manager's; a configured registry's goes with its connection
+        if (snapshotDiscovery != null && connection?.discovery !== snapshotDiscovery) snapshotDiscovery.close()
         connection?.close()
     }
 

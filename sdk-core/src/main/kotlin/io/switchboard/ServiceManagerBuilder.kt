@@ -3,6 +3,8 @@ package io.switchboard
 import io.switchboard.balancer.LoadBalancers
 import io.switchboard.codec.JsonCodec
 import io.switchboard.discovery.InMemoryRegistry
+import io.switchboard.discovery.InstanceSnapshot
+import io.switchboard.discovery.SnapshotDiscovery
 import io.switchboard.spi.CallInterceptor
 import io.switchboard.spi.Codec
 import io.switchboard.spi.Interceptor
@@ -12,6 +14,8 @@ import io.switchboard.spi.LoadBalancerFactory
 import io.switchboard.spi.RegistryConnection
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
+import org.slf4j.LoggerFactory
+import java.nio.file.Path
 import java.time.Duration
 import kotlin.time.toJavaDuration
 
@@ -45,6 +49,19 @@ public class ServiceManagerBuilder internal constructor() {
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
     internal var retry: RetryPolicy = RetryPolicy.DEFAULT
     internal var outlierDetection: OutlierDetection = OutlierDetection.DEFAULT
+    internal var instanceSnapshot: InstanceSnapshot? = null
+
+    /**
+     * Keeps the last good instance list of each called service in a file ([InstanceSnapshot]), so a manager
+     * that starts while its registry is unreachable serves calls from it (stale, its age logged and visible
+     * through [ServiceManager.snapshotDiscovery]) until the registry answers. With a registry from
+     * configuration (`app-registry.…`) such a start no longer fails; with a [discovery] given here, the snapshot
+     * serves the services it cannot list. Off by default; the embedded registry needs none.
+     */
+    public fun instanceSnapshot(snapshot: InstanceSnapshot): ServiceManagerBuilder = apply { instanceSnapshot = snapshot }
+
+    /** [instanceSnapshot] at [path], trusting snapshots up to [InstanceSnapshot.DEFAULT_MAX_AGE] old. */
+    public fun instanceSnapshot(path: Path): ServiceManagerBuilder = instanceSnapshot(InstanceSnapshot(path))
 
     /**
      * When an instance whose calls keep failing is taken out of rotation for a while; [OutlierDetection.DEFAULT]
@@ -262,14 +279,28 @@ public class ServiceManagerBuilder internal constructor() {
         }
     }
 
-    private fun connectConfiguredRegistry(): RegistryConnection? = if (discovery != null) null else registryConfig?.connectRegistry()
+    private fun connectConfiguredRegistry(): RegistryConnection? =
+        if (discovery != null) null else registryConfig?.connectRegistry(instanceSnapshot)
+
+    /** The snapshot-backed discovery of [connection], or one made here over the [discovery] given; null without a snapshot. */
+    internal fun snapshotDiscovery(connection: RegistryConnection?): SnapshotDiscovery? {
+        (connection?.discovery as? SnapshotDiscovery)?.let { return it }
+        val snapshot = instanceSnapshot ?: return null
+        val given = discovery
+        if (given == null) {
+            log.info("The instance snapshot at {} is not used: the manager has no registry but its embedded one", snapshot.path)
+            return null
+        }
+        return SnapshotDiscovery(snapshot, given.description).also { it.connected(given, initially = true) }
+    }
 
     internal fun resolveDiscovery(
         embedded: InMemoryRegistry,
         connection: RegistryConnection?,
+        snapshotDiscovery: SnapshotDiscovery?,
     ): ServiceDiscovery {
         staticInstances.forEach { (name, list) -> embedded.replace(name, list) }
-        val external = discovery ?: connection?.discovery ?: return embedded
+        val external = snapshotDiscovery ?: discovery ?: connection?.discovery ?: return embedded
         return if (staticInstances.isEmpty()) external else io.switchboard.discovery.CompositeDiscovery(listOf(embedded, external))
     }
 
@@ -277,4 +308,8 @@ public class ServiceManagerBuilder internal constructor() {
         name: String,
         value: Duration,
     ): Duration = ServiceSettings.positive(name, value)
+
+    private companion object {
+        private val log = LoggerFactory.getLogger(ServiceManagerBuilder::class.java)
+    }
 }

@@ -6,9 +6,11 @@ import io.switchboard.OutlierDetection
 import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.balancer.LoadBalancers
+import io.switchboard.discovery.InstanceSnapshot
 import io.switchboard.internal.RetryOverrides
 import io.switchboard.internal.levenshtein
 import org.slf4j.event.Level
+import java.nio.file.Path
 
 /** Turns a merged, expanded configuration tree into a [SwitchboardConfig], checking every value. */
 internal object ConfigBinder {
@@ -28,7 +30,9 @@ internal object ConfigBinder {
             "services",
             "retry",
             "outlier-detection",
+            "instance-snapshot",
         )
+    private val snapshotKeys = listOf("path", "max-age")
     private val serviceKeys =
         listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry", "idempotent", "outlier-detection")
 
@@ -102,7 +106,14 @@ internal object ConfigBinder {
             services = section.namedSections("services", serviceKeys) { name, service -> service(name, service, retry) },
             retry = retry,
             outlierDetection = section.section("outlier-detection", outlierKeys)?.let(::outlierDetection),
+            instanceSnapshot = section.section("instance-snapshot", snapshotKeys)?.let(::instanceSnapshot),
         )
+    }
+
+    private fun instanceSnapshot(section: ConfigSection): InstanceSnapshot {
+        val path = section.nonBlank("path")
+        section.require(path != null, null, "no path (expected: the snapshot file, such as /var/lib/orders/instances.json)")
+        return InstanceSnapshot(Path.of(path!!), section.duration("max-age") ?: InstanceSnapshot.DEFAULT_MAX_AGE)
     }
 
     private fun strategy(section: ConfigSection): String? = section.choice("lb-type", LoadBalancers.names.associateBy { it })

@@ -112,9 +112,9 @@ public class ConfigSection internal constructor(
         }
     }
 
-    /** A duration: a number of seconds (6, 1.5) or a number with a unit (500ms, 2s, 1m), or ISO-8601 (PT2S); above zero. */
+    /** A duration: a number of seconds (6, 1.5) or a number with a unit (500ms, 2s, 1m, 1h, 7d), or ISO-8601 (PT2S); above zero. */
     public fun duration(key: String): Duration? {
-        val expected = "a duration above zero, such as 6 (seconds), 1.5, 500ms, 2s or 1m"
+        val expected = "a duration above zero, such as 6 (seconds), 1.5, 500ms, 2s, 1m, 1h or 7d"
         val value = scalar(key, expected) ?: return null
         val duration = parseDuration(value.value.trim()) ?: fail(key, value, expected)
         if (duration.isNegative || duration.isZero) fail(key, value, expected)
@@ -265,8 +265,11 @@ public class ConfigSection internal constructor(
     ): String = if (Secrets.isSensitive(key)) "***" else value
 }
 
+private val PLAIN_NUMBER = Regex("""^-?\d+(?:\.\d+)?$""")
+
 internal fun parseDuration(text: String): Duration? {
-    text.toDoubleOrNull()?.let { seconds -> return if (seconds.isFinite()) Duration.ofNanos((seconds * 1e9).toLong()) else null }
+    // a plain number is seconds (not through toDouble alone, which reads "2d" and "2f" as Java literals)
+    if (PLAIN_NUMBER.matches(text)) return Duration.ofNanos((text.toDouble() * 1e9).toLong())
     if (text.startsWith("P", ignoreCase = true)) {
         return try {
             Duration.parse(text)
@@ -274,14 +277,15 @@ internal fun parseDuration(text: String): Duration? {
             null
         }
     }
-    val match = Regex("""^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$""", RegexOption.IGNORE_CASE).matchEntire(text) ?: return null
+    val match = Regex("""^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$""", RegexOption.IGNORE_CASE).matchEntire(text) ?: return null
     val amount = match.groupValues[1].toDouble()
     val nanosPerUnit =
         when (match.groupValues[2].lowercase()) {
             "ms" -> 1e6
             "s" -> 1e9
             "m" -> 60e9
-            else -> 3600e9
+            "h" -> 3600e9
+            else -> 86_400e9
         }
     return Duration.ofNanos((amount * nanosPerUnit).toLong())
 }

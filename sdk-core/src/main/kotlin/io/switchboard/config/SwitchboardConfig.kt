@@ -8,6 +8,8 @@ import io.switchboard.ServiceInstance
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceManagerBuilder
 import io.switchboard.ServiceSettings
+import io.switchboard.discovery.InstanceSnapshot
+import io.switchboard.discovery.SnapshotConnection
 import io.switchboard.interceptor.AuthInterceptor
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.interceptor.MetricsInterceptor
@@ -47,7 +49,10 @@ public class SwitchboardConfig internal constructor(
      * @throws io.switchboard.ConfigurationException when several registries are configured, or no
      *   adapter on the classpath handles the configured one, or its section is wrong.
      */
-    public fun connectRegistry(): RegistryConnection? {
+    public fun connectRegistry(): RegistryConnection? = connectRegistry(null)
+
+    /** [connectRegistry], with [snapshot] behind the discovery: then an unreachable registry does not fail the start. */
+    internal fun connectRegistry(snapshot: InstanceSnapshot?): RegistryConnection? {
         if (appRegistry.isEmpty()) return null
         if (appRegistry.size > 1) {
             val second = appRegistry.values.elementAt(1)
@@ -63,7 +68,7 @@ public class SwitchboardConfig internal constructor(
                     "(adapters found: ${providers.keys.ifEmpty { setOf("none") }.joinToString(", ")}; for Nacos add " +
                     "io.switchboard:sdk-registry, or remove app-registry.$name to use the embedded registry)",
             )
-        return provider.connect(section)
+        return if (snapshot == null) provider.connect(section) else SnapshotConnection.open(provider, section, snapshot)
     }
 
     internal fun applyTo(builder: ServiceManagerBuilder) {
@@ -78,6 +83,7 @@ public class SwitchboardConfig internal constructor(
         caller.requestTimeout?.let(builder::requestTimeout)
         caller.retry?.let(builder::retry)
         caller.outlierDetection?.let(builder::outlierDetection)
+        caller.instanceSnapshot?.let(builder::instanceSnapshot)
         caller.interceptors.logging?.let { builder.addInterceptor(LoggingInterceptor(it.logRequest, it.logResponse, it.level)) }
         caller.interceptors.auth?.let { builder.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
         if (caller.interceptors.metrics) builder.addInterceptor(MetricsInterceptor())
@@ -129,6 +135,7 @@ public class SwitchboardConfig internal constructor(
  * @property services `services`: per-service settings and static instances.
  * @property retry `retry`: when failed attempts are tried again elsewhere; null for [RetryPolicy.DEFAULT].
  * @property outlierDetection `outlier-detection`: when failing instances are ejected; null for [OutlierDetection.DEFAULT].
+ * @property instanceSnapshot `instance-snapshot`: where the last good instance lists are kept on disk; null for none.
  */
 public class ServiceCallerConfig
     internal constructor(
@@ -143,6 +150,7 @@ public class ServiceCallerConfig
         public val services: Map<String, ServiceConfig> = emptyMap(),
         public val retry: RetryPolicy? = null,
         public val outlierDetection: OutlierDetection? = null,
+        public val instanceSnapshot: InstanceSnapshot? = null,
     ) {
         override fun toString(): String =
             "ServiceCallerConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +

@@ -23,6 +23,20 @@ public interface RegistryProvider {
      * like every other key; the default checks nothing.
      */
     public fun validate(section: ConfigSection) {}
+
+    /**
+     * What [section] points at, such as `nacos 10.0.0.5:8848 (namespace 'prod', group G)`, read without
+     * connecting: it names the registry in log lines, and an instance snapshot written for another one is
+     * refused. The default is [name]; adapters should say which server and namespace.
+     */
+    public fun describe(section: ConfigSection): String = name
+
+    /**
+     * The instance the application registers as, read from [section] without connecting (the same one
+     * [connect] puts in [RegistryConnection.self]); null for discovery only. A manager that starts while the
+     * registry is unreachable registers it once the registry answers. The default is null.
+     */
+    public fun selfInstance(section: ConfigSection): ServiceInstance? = null
 }
 
 /**

@@ -190,8 +190,20 @@ class ConfigLoaderTest :
 
         test("negative and non-numeric timeouts are refused") {
             failure("application.yaml" to "service-caller:\n  connection-timeout: -3") shouldContain
-                "service-caller.connection-timeout: '-3' (expected: a duration above zero, such as 6 (seconds), 1.5, 500ms, 2s or 1m)"
+                "service-caller.connection-timeout: '-3' (expected: a duration above zero, such as 6 (seconds), 1.5, 500ms, 2s, 1m, 1h or 7d)"
             failure("application.yaml" to "service-caller:\n  read-timeout: soon") shouldContain "service-caller.read-timeout: 'soon'"
+        }
+
+        test("the instance snapshot section: path and max-age (days allowed), or an error naming what is missing") {
+            val dir =
+                dir("application.yaml" to "service-caller:\n  instance-snapshot:\n    path: /var/lib/app/instances.json\n    max-age: 2d")
+            val snapshot = loader(emptyMap()).load(dir).serviceCaller.instanceSnapshot!!
+            snapshot.path.toString() shouldBe "/var/lib/app/instances.json"
+            snapshot.maxAge shouldBe Duration.ofDays(2)
+            failure("application.yaml" to "service-caller:\n  instance-snapshot:\n    max-age: 1d") shouldContain
+                "service-caller.instance-snapshot: no path (expected: the snapshot file, such as /var/lib/orders/instances.json)"
+            failure("application.yaml" to "service-caller:\n  instance-snapshot:\n    path: x.json\n    max-age: 0") shouldContain
+                "service-caller.instance-snapshot.max-age: '0'"
         }
 
         test("a port out of range is refused in static instances") {

@@ -71,3 +71,16 @@ suspend fun startRegisteredChild(
     }
     return child
 }
+
+/** Waits until [condition] holds, checking every 50 ms; fails naming [what] after [timeoutMillis]. */
+suspend fun pollUntil(
+    what: String,
+    timeoutMillis: Long = 30_000,
+    condition: suspend () -> Boolean,
+) {
+    val deadline = System.currentTimeMillis() + timeoutMillis
+    while (!condition()) {
+        check(System.currentTimeMillis() < deadline) { "$what: not within $timeoutMillis ms" }
+        delay(50)
+    }
+}

@@ -3,16 +3,20 @@ package io.switchboard.nacos
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.longs.shouldBeLessThan
+import io.kotest.matchers.nulls.shouldNotBeNull
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.switchboard.ConfigurationException
+import io.switchboard.NoInstanceAvailableException
 import io.switchboard.ServiceManager
+import io.switchboard.config.ConfigLoader
 import io.switchboard.e2e.Hello
 import io.switchboard.e2e.servers
 import io.switchboard.registry.nacos.NacosRegistry
 import io.switchboard.test.NacosServer
 import io.switchboard.test.TestHttpServer
 import kotlinx.coroutines.delay
+import java.nio.file.Files
 
 /** Nacos going away and coming back, and Nacos with authentication, each on a dedicated server. */
 class NacosOutageTest :
@@ -43,6 +47,44 @@ class NacosOutageTest :
                                 manager.callUntil(service, timeoutMillis = 60_000) { it == setOf("outage-0", "outage-1") }
                             }
                         }
+                    }
+                }
+            }
+        }
+
+        test("started while Nacos is down, a manager serves calls from its instance snapshot, then live data once Nacos is back") {
+            NacosServer.launch().use { nacos ->
+                val service = uniqueName("cold")
+                val snapshot = Files.createTempDirectory("nacos-snapshot").resolve("instances.json")
+                val config =
+                    ConfigLoader(mapOf("NACOS" to nacos.serverAddr)).parse(
+                        """
+                        service-caller:
+                          instance-snapshot:
+                            path: $snapshot
+                        app-registry:
+                          nacos:
+                            server-addr: ${'$'}{NACOS}
+                        """.trimIndent(),
+                    )
+                NacosRegistry(nacos.config()).use { registrar ->
+                    registrar.register(web[0].instance(service))
+                    config.newServiceManager().use { manager ->
+                        manager.callUntil(service) { it == setOf("outage-0") }
+                        val port = "${web[0].port}"
+                        pollUntil("the snapshot holds the instance") { Files.exists(snapshot) && port in Files.readString(snapshot) }
+                    }
+                    nacos.stop()
+                    config.newServiceManager().use { manager ->
+                        val snapshots = manager.snapshotDiscovery.shouldNotBeNull()
+                        repeat(20) { manager.get<Hello>(service, "/hello").server shouldBe "outage-0" }
+                        snapshots.status(service).shouldNotBeNull().isStale shouldBe true
+                        shouldThrow<NoInstanceAvailableException> { manager.get<Hello>("never-called", "/hello") }.message shouldContain
+                            "the registry (nacos ${nacos.serverAddr} (namespace '', group DEFAULT_GROUP)) is unreachable"
+                        nacos.start()
+                        // the manager connects in the background; the registrar's own client registers outage-0 again
+                        pollUntil("the manager serves live data", 90_000) { snapshots.status(service)?.isStale == false }
+                        manager.callUntil(service, timeoutMillis = 30_000) { it == setOf("outage-0") }
                     }
                 }
             }

@@ -1,5 +1,6 @@
 package io.switchboard.readme
 
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
@@ -147,6 +148,14 @@ class ReadmeTest :
                 .instances
                 .map { it.weight } shouldBe listOf(3.0, 1.0)
             config.serviceCaller.interceptors.metrics shouldBe true
+        }
+
+        test("every YAML block of the README loads, each registry section checked by its adapter") {
+            val blocks = Regex("```yaml\n(.*?)```", RegexOption.DOT_MATCHES_ALL).findAll(readme).map { it.groupValues[1] }.toList()
+            (blocks.size >= 4) shouldBe true
+            blocks.forEach { yaml ->
+                withClue(yaml) { ConfigLoader(mapOf("API_TOKEN" to "t")).parse(yaml) }
+            }
         }
 
         test("the Kotlin quick start calls a loopback server") {

@@ -8,6 +8,7 @@ import io.switchboard.balancer.LoadBalancers
 import io.switchboard.e2e.Hello
 import io.switchboard.e2e.servers
 import io.switchboard.nacos.callUntil
+import io.switchboard.nacos.pollUntil
 import io.switchboard.nacos.startRegisteredChild
 import io.switchboard.nacos.uniqueName
 import io.switchboard.registry.zookeeper.ZooKeeperConfig
@@ -18,11 +19,13 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.coroutineScope
+import org.apache.curator.framework.CuratorFrameworkFactory
+import org.apache.curator.retry.ExponentialBackoffRetry
 import java.time.Duration
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 
-/** ZooKeeper's failures, for real: a provider process killed with -9, and ZooKeeper itself down under load. */
+/** ZooKeeper's failures, for real: a provider process killed with -9, a session expired in an outage, and ZooKeeper down under load. */
 class ZooKeeperFaultTest :
     FunSpec({
         val zk = ZooKeeperTestServer.start()
@@ -63,6 +66,38 @@ class ZooKeeperFaultTest :
                     }
                 } finally {
                     child.destroyForcibly().waitFor(5, TimeUnit.SECONDS)
+                }
+            }
+        }
+
+        test("a session that expires during an outage is replaced, and the registration is written again under the new one") {
+            val service = uniqueName("expiry")
+            val short = ZooKeeperConfig(zk.connectString, sessionTimeout = Duration.ofSeconds(2))
+            ZooKeeperRegistry(short).use { registrar ->
+                registrar.register(web[0].instance(service))
+                val node = "/services/$service/${web[0].name}"
+                val firstSession = registrar.sessionId
+                CuratorFrameworkFactory.newClient(zk.connectString, ExponentialBackoffRetry(100, 3)).use { observer ->
+                    observer.start()
+                    observer.blockUntilConnected(10, TimeUnit.SECONDS) shouldBe true
+                    observer.checkExists().forPath(node).ephemeralOwner shouldBe firstSession
+                    zk.stop()
+                    try {
+                        // Curator ends the session itself once the connection has been gone for the session timeout
+                        pollUntil("the registrar drops its session", 20_000) { registrar.sessionId != firstSession }
+                    } finally {
+                        zk.restart()
+                    }
+                    pollUntil("the node is written again under the registrar's new session", 30_000) {
+                        val owner = runCatching { observer.checkExists().forPath(node)?.ephemeralOwner }.getOrNull()
+                        owner != null && owner != firstSession && owner == registrar.sessionId
+                    }
+                    ZooKeeperRegistry(config()).use { discovery ->
+                        ServiceManager { discovery(discovery) }.use { manager ->
+                            manager.get<Hello>(service, "/hello").server shouldBe
+                                "zkf-0"
+                        }
+                    }
                 }
             }
         }

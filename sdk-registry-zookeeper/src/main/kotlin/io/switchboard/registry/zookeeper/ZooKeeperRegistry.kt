@@ -1,6 +1,7 @@
 package io.switchboard.registry.zookeeper
 
 import io.switchboard.ServiceInstance
+import io.switchboard.SwitchboardException
 import io.switchboard.spi.InstanceListener
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
@@ -18,7 +19,6 @@ import org.apache.curator.x.discovery.ServiceCache
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder
 import org.apache.curator.x.discovery.details.ServiceCacheListener
 import org.slf4j.LoggerFactory
-import java.io.IOException
 import java.time.Instant
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
@@ -61,7 +61,7 @@ public class ZooKeeperRegistry(
                 .also { it.start() }
         } catch (e: Exception) {
             client.close()
-            throw IOException("cannot start discovery under ${config.root} on ZooKeeper ${config.connectString}: $e", e)
+            throw SwitchboardException("cannot start discovery under ${config.root} on ZooKeeper ${config.connectString}: $e", e)
         }
     private val services = ConcurrentHashMap<String, ServiceState>()
     private val locks = ConcurrentHashMap<String, Any>()
@@ -70,10 +70,17 @@ public class ZooKeeperRegistry(
     @Volatile
     private var closed = false
 
-    override val description: String get() = "zookeeper ${config.connectString} (root ${config.root})"
+    override val description: String get() = describe(config)
 
     /** Whether the client is connected to ZooKeeper now. */
     public val isConnected: Boolean get() = client.zookeeperClient.isConnected
+
+    /**
+     * The ZooKeeper session this client holds now; 0 while it has none. After a session expired (an outage
+     * longer than the session timeout), a new one begins and this client's registrations are written again
+     * under it.
+     */
+    public val sessionId: Long get() = runCatching { client.zookeeperClient.zooKeeper.sessionId }.getOrDefault(0L)
 
     override suspend fun instances(serviceName: String): List<ServiceInstance> {
         services[serviceName]?.let { return it.instances }
@@ -160,7 +167,7 @@ public class ZooKeeperRegistry(
             try {
                 val loaded = cache.startImmediate()
                 if (!loaded.await(config.connectionTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    throw IOException(
+                    throw SwitchboardException(
                         "ZooKeeper ${config.connectString} did not list the instances of $serviceName " +
                             "within ${config.connectionTimeout.toMillis()} ms (connected: $isConnected)",
                     )
@@ -168,7 +175,14 @@ public class ZooKeeperRegistry(
             } catch (e: Exception) {
                 runCatching { cache.close() }
                 locks.remove(serviceName)
-                throw if (e is IOException) e else IOException("cannot read the instances of $serviceName from ZooKeeper: $e", e)
+                throw if (e is SwitchboardException) {
+                    e
+                } else {
+                    SwitchboardException(
+                        "cannot read the instances of $serviceName from ZooKeeper: $e",
+                        e,
+                    )
+                }
             }
             state.refresh()
             if (state.instances.isEmpty() && !keepEmpty) {
@@ -189,7 +203,7 @@ public class ZooKeeperRegistry(
         try {
             block()
         } catch (e: Exception) {
-            throw IOException("ZooKeeper ${config.connectString} refused to $what: $e", e)
+            throw SwitchboardException("ZooKeeper ${config.connectString} refused to $what: $e", e)
         }
     }
 
@@ -253,10 +267,15 @@ public class ZooKeeperRegistry(
         }
     }
 
-    private companion object {
+    /** Naming a ZooKeeper configuration. */
+    public companion object {
         private val log = LoggerFactory.getLogger(ZooKeeperRegistry::class.java)
 
-        fun connect(config: ZooKeeperConfig): CuratorFramework {
+        /** What [config] points at, as [description] says it: `zookeeper 10.0.0.5:2181 (root /services)`. */
+        @JvmStatic
+        public fun describe(config: ZooKeeperConfig): String = "zookeeper ${config.connectString} (root ${config.root})"
+
+        private fun connect(config: ZooKeeperConfig): CuratorFramework {
             val builder =
                 CuratorFrameworkFactory
                     .builder()
@@ -276,7 +295,7 @@ public class ZooKeeperRegistry(
                 }
             if (!connected) {
                 client.close()
-                throw IOException(
+                throw SwitchboardException(
                     "ZooKeeper ${config.connectString} did not answer within ${config.connectionTimeout.toMillis()} ms " +
                         "(expected: a reachable ensemble at connect-string)",
                 )

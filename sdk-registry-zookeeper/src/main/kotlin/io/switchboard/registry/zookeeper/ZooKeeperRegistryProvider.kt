@@ -19,27 +19,31 @@ public class ZooKeeperRegistryProvider : RegistryProvider {
         ZooKeeperConfig.from(section)
     }
 
-    override fun connect(section: ConfigSection): RegistryConnection {
+    override fun selfInstance(section: ConfigSection): ServiceInstance? {
         val config = ZooKeeperConfig.from(section)
-        val self =
-            config.appName?.let { name ->
-                val port =
-                    config.port
-                        ?: throw ConfigurationException(
-                            "app-registry.zookeeper.port: missing (expected: the port this application serves on, to register it as $name)",
-                        )
-                val host = config.ip ?: InetAddress.getLocalHost().hostAddress
-                ServiceInstance(
-                    serviceName = name,
-                    host = host,
-                    port = port,
-                    instanceId = config.instanceId ?: "$host:$port",
-                    secure = config.secure,
-                    weight = config.weight,
-                    metadata = config.metadata,
+        val name = config.appName ?: return null
+        val port =
+            config.port
+                ?: throw ConfigurationException(
+                    "app-registry.zookeeper.port: missing (expected: the port this application serves on, to register it as $name)",
                 )
-            }
-        val registry = ZooKeeperRegistry(config)
+        val host = config.ip ?: InetAddress.getLocalHost().hostAddress
+        return ServiceInstance(
+            serviceName = name,
+            host = host,
+            port = port,
+            instanceId = config.instanceId ?: "$host:$port",
+            secure = config.secure,
+            weight = config.weight,
+            metadata = config.metadata,
+        )
+    }
+
+    override fun describe(section: ConfigSection): String = ZooKeeperRegistry.describe(ZooKeeperConfig.from(section))
+
+    override fun connect(section: ConfigSection): RegistryConnection {
+        val self = selfInstance(section)
+        val registry = ZooKeeperRegistry(ZooKeeperConfig.from(section))
         return RegistryConnection(registry, registry, self, registry)
     }
 }

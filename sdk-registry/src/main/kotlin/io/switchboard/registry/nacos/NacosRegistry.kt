@@ -80,7 +80,7 @@ public class NacosRegistry
         // a Nacos 2+ client holds one registration per service: several instances of one service go as a batch
         private val registered = HashMap<String, MutableList<ServiceInstance>>()
 
-        override val description: String get() = "nacos ${config.serverAddr} (namespace '${config.namespace}', group ${config.group})"
+        override val description: String get() = describe(config)
 
         /** `UP` while the client is connected to Nacos, `DOWN` otherwise. */
         public val serverStatus: String get() = naming.serverStatus
@@ -326,8 +326,15 @@ public class NacosRegistry
             }
         }
 
-        private companion object {
+        /** Naming a Nacos configuration. */
+        public companion object {
             private const val SECURE = "secure"
+
+            /** What [config] points at, as [description] says it: `nacos 10.0.0.5:8848 (namespace 'prod', group G)`. */
+            @JvmStatic
+            public fun describe(config: NacosConfig): String =
+                "nacos ${config.serverAddr} (namespace '${config.namespace}', group ${config.group})"
+
             private val log = LoggerFactory.getLogger(NacosRegistry::class.java)
 
             private fun connect(

@@ -19,25 +19,29 @@ public class NacosRegistryProvider : RegistryProvider {
         NacosConfig.from(section)
     }
 
-    override fun connect(section: ConfigSection): RegistryConnection {
+    override fun selfInstance(section: ConfigSection): ServiceInstance? {
         val nacos = NacosConfig.from(section)
-        val self =
-            nacos.appName?.let { name ->
-                val port =
-                    nacos.port
-                        ?: throw ConfigurationException(
-                            "app-registry.nacos.port: missing (expected: the port this application serves on, to register it as $name)",
-                        )
-                ServiceInstance(
-                    serviceName = name,
-                    host = nacos.ip ?: InetAddress.getLocalHost().hostAddress,
-                    port = port,
-                    weight = nacos.weight,
-                    cluster = nacos.cluster,
-                    metadata = nacos.metadata,
+        val name = nacos.appName ?: return null
+        val port =
+            nacos.port
+                ?: throw ConfigurationException(
+                    "app-registry.nacos.port: missing (expected: the port this application serves on, to register it as $name)",
                 )
-            }
-        val registry = NacosRegistry(nacos)
+        return ServiceInstance(
+            serviceName = name,
+            host = nacos.ip ?: InetAddress.getLocalHost().hostAddress,
+            port = port,
+            weight = nacos.weight,
+            cluster = nacos.cluster,
+            metadata = nacos.metadata,
+        )
+    }
+
+    override fun describe(section: ConfigSection): String = NacosRegistry.describe(NacosConfig.from(section))
+
+    override fun connect(section: ConfigSection): RegistryConnection {
+        val self = selfInstance(section)
+        val registry = NacosRegistry(NacosConfig.from(section))
         return RegistryConnection(registry, registry, self, registry)
     }
 }
