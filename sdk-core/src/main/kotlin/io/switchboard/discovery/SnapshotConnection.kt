@@ -4,12 +4,12 @@ import io.switchboard.ConfigurationException
 import io.switchboard.config.ConfigSection
 import io.switchboard.spi.RegistryConnection
 import io.switchboard.spi.RegistryProvider
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.delay
-import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runInterruptible
 import org.slf4j.LoggerFactory
@@ -60,9 +60,11 @@ internal object SnapshotConnection {
         }
         val registry = DeferredRegistry(description)
         val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
-        val opened =
-            java.util.concurrent.atomic
-                .AtomicReference<RegistryConnection?>()
+        // the connection made in the background, and whether the manager closed meanwhile: one lock, so a connection
+        // that arrives after the close is closed, never left open
+        val lock = Any()
+        var opened: RegistryConnection? = null
+        var closed = false
         scope.launch {
             var wait = FIRST_RETRY_MILLIS
             while (true) {
@@ -70,18 +72,25 @@ internal object SnapshotConnection {
                 val connection =
                     try {
                         runInterruptible { provider.connect(section) }
+                    } catch (e: CancellationException) {
+                        throw e
                     } catch (e: Exception) {
                         val reason = e.message?.lineSequence()?.first() ?: e.toString()
                         discovery.unreachable(reason)
-                        log.debug("{} still unreachable: {}", description, reason)
+                        if (e is ConfigurationException) {
+                            // reachable now, but refusing this configuration (credentials, say): loud, and tried again
+                            log.error("{} refuses this application's configuration: {}; trying again in {} ms", description, reason, wait)
+                        } else {
+                            log.debug("{} still unreachable: {}", description, reason)
+                        }
                         wait = minOf(wait * 2, MAX_RETRY_MILLIS)
                         continue
                     }
-                if (!isActive) {
+                val keep = synchronized(lock) { if (closed) false else true.also { opened = connection } }
+                if (!keep) {
                     connection.close()
                     break
                 }
-                opened.set(connection)
                 discovery.connected(connection.discovery, initially = false)
                 registry.connected(connection.registry)
                 break
@@ -89,8 +98,13 @@ internal object SnapshotConnection {
         }
         return RegistryConnection(discovery, registry, self) {
             scope.cancel()
+            val connection =
+                synchronized(lock) {
+                    closed = true
+                    opened
+                }
             discovery.close()
-            opened.get()?.close()
+            connection?.close()
         }
     }
 }

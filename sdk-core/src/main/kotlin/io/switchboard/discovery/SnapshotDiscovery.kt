@@ -42,6 +42,7 @@ public class SnapshotDiscovery internal constructor(
     private val listeners = ConcurrentHashMap<String, CopyOnWriteArrayList<InstanceListener>>()
     private val staleLogged = ConcurrentHashMap.newKeySet<String>()
     private val dirty = AtomicBoolean()
+    private val writeLock = Any()
 
     @Volatile
     private var live: ServiceDiscovery? = null
@@ -92,11 +93,13 @@ public class SnapshotDiscovery internal constructor(
 
     override val description: String get() = registry
 
-    /** Whether the registry is connected (its lists are served, not the snapshot's). */
+    /** Whether the registry's discovery has taken over from the snapshot (it has answered since the start). */
     public val isLive: Boolean get() = live != null
 
+    override val isConnected: Boolean get() = live?.isConnected == true
+
     override suspend fun instances(serviceName: String): List<ServiceInstance> {
-        val current = live ?: return fromSnapshot(serviceName, unreachable)
+        val current = live ?: return fromSnapshot(serviceName, "is unreachable ($unreachable)")
         val instances =
             try {
                 current.instances(serviceName)
@@ -105,9 +108,16 @@ public class SnapshotDiscovery internal constructor(
             } catch (e: NoInstanceAvailableException) {
                 throw e
             } catch (e: Exception) {
-                return fromSnapshot(serviceName, e.message?.lineSequence()?.first() ?: e.toString())
+                return fromSnapshot(serviceName, "is unreachable (${e.message?.lineSequence()?.first() ?: e})")
             }
-        if (instances.isNotEmpty() && !followed.containsKey(serviceName)) follow(current, serviceName, instances)
+        if (!followed.containsKey(serviceName)) {
+            // a registry just back may not have its registrations again yet: until it lists the service, the snapshot does
+            if (instances.isEmpty()) {
+                return entries[serviceName]?.let { fromSnapshot(serviceName, "lists no instance of it yet") }
+                    ?: instances
+            }
+            follow(current, serviceName, instances)
+        }
         return instances
     }
 
@@ -122,10 +132,14 @@ public class SnapshotDiscovery internal constructor(
 
     override fun knownServices(): Set<String> = (live?.knownServices().orEmpty() + entries.keys)
 
-    /** Where [serviceName]'s list comes from now and how old it is; null when neither the registry nor the snapshot gave one. */
+    /**
+     * Where [serviceName]'s list comes from now and how old it is; null when neither the registry nor the snapshot
+     * gave one. It is live while the registry is connected and the service is followed (called since the registry
+     * answered); otherwise stale, as of when the registry last gave or confirmed it.
+     */
     public fun status(serviceName: String): InstanceListSource? {
         val entry = entries[serviceName] ?: return null
-        val fresh = isLive && followed.containsKey(serviceName)
+        val fresh = isConnected && followed.containsKey(serviceName)
         return InstanceListSource(serviceName, entry.instances, isStale = !fresh, if (fresh) Instant.now() else entry.updatedAt)
     }
 
@@ -155,9 +169,13 @@ public class SnapshotDiscovery internal constructor(
         scope.launch {
             for (name in listeners.keys) {
                 runCatching {
+                    // follow first, then read: a change after the read comes through the subscription, never before it
+                    follow(discovery, name, null)
                     val instances = discovery.instances(name)
-                    follow(discovery, name, instances)
-                    if (instances.isNotEmpty()) notify(name, instances)
+                    if (instances.isNotEmpty() && entries[name]?.instances != instances) {
+                        record(name, instances)
+                        notify(name, instances)
+                    }
                 }
             }
         }
@@ -177,14 +195,14 @@ public class SnapshotDiscovery internal constructor(
             throw NoInstanceAvailableException(
                 serviceName,
                 emptyList(),
-                "no instances of service '$serviceName': the registry ($registry) is unreachable ($reason), and the instance " +
+                "no instances of service '$serviceName': the registry ($registry) $reason, and the instance " +
                     "snapshot at ${snapshot.path} has none of '$serviceName'" + (refusal?.let { " ($it)" } ?: "") +
                     ". Calls resume when the registry answers.",
             )
         }
         if (staleLogged.add(serviceName)) {
             log.warn(
-                "Serving {} from the instance snapshot at {}: {} instance(s) as of {} ({} ago), because the registry ({}) is unreachable ({})",
+                "Serving {} from the instance snapshot at {}: {} instance(s) as of {} ({} ago), because the registry ({}) {}",
                 serviceName,
                 snapshot.path,
                 entry.instances.size,
@@ -203,13 +221,14 @@ public class SnapshotDiscovery internal constructor(
         serviceName: String,
         current: List<ServiceInstance>?,
     ) {
+        // the list read before subscribing is recorded first: what the subscription brings afterwards is newer
+        if (current != null) record(serviceName, current)
         followed.computeIfAbsent(serviceName) {
             discovery.subscribe(serviceName) { name, instances ->
                 record(name, instances)
                 notify(name, instances)
             }
         }
-        if (current != null) record(serviceName, current)
     }
 
     private fun notify(
@@ -219,12 +238,16 @@ public class SnapshotDiscovery internal constructor(
         listeners[serviceName]?.forEach { runCatching { it.onChange(serviceName, instances) } }
     }
 
-    /** Keeps [instances] as [serviceName]'s last good list and schedules a write when it changed. */
+    /**
+     * Keeps [instances] as [serviceName]'s last good list and schedules a write when it changed. An empty list is
+     * not kept: lists go briefly empty while a registry restarts or a session is replaced, just when the snapshot
+     * matters, and a service with no instances has nothing to serve anyway.
+     */
     private fun record(
         serviceName: String,
         instances: List<ServiceInstance>,
     ) {
-        if (entries[serviceName]?.instances == instances) return
+        if (instances.isEmpty() || entries[serviceName]?.instances == instances) return
         entries[serviceName] = SnapshotEntry(instances, Instant.now())
         scheduleWrite()
     }
@@ -238,21 +261,26 @@ public class SnapshotDiscovery internal constructor(
         }
     }
 
+    /** Writes the snapshot if anything is pending; one write at a time, so an older one never lands over a newer. */
     private fun write() {
-        if (!dirty.getAndSet(false)) return
-        val now = Instant.now()
-        // the lists the connected registry keeps fresh are confirmed now; the others keep their time, and leave the
-        // file once older than max-age
-        if (live !=
-            null
-        ) {
-            followed.keys.forEach { name -> entries.computeIfPresent(name) { _, entry -> SnapshotEntry(entry.instances, now) } }
-        }
-        val kept = entries.filterValues { Duration.between(it.updatedAt, now) <= snapshot.maxAge }
-        try {
-            SnapshotFile.write(snapshot.path, registry, kept, now)
-        } catch (e: Exception) {
-            log.warn("Could not write the instance snapshot at {}: {}", snapshot.path, e.toString())
+        synchronized(writeLock) {
+            if (!dirty.getAndSet(false)) return
+            val now = Instant.now()
+            // the lists a connected registry keeps fresh are confirmed now; the others keep their time, and leave the
+            // file once older than max-age
+            if (isConnected) {
+                followed.keys.forEach { name ->
+                    entries.computeIfPresent(name) { _, entry -> SnapshotEntry(entry.instances, now) }
+                }
+            }
+            val kept = entries.filterValues { Duration.between(it.updatedAt, now) <= snapshot.maxAge }
+            try {
+                SnapshotFile.write(snapshot.path, registry, kept, now)
+            } catch (e: Exception) {
+                // tried again with the next change, the hourly write or the close
+                dirty.set(true)
+                log.warn("Could not write the instance snapshot at {}: {}", snapshot.path, e.toString())
+            }
         }
     }
 

@@ -102,7 +102,8 @@ internal object SnapshotFile {
                 } catch (e: IllegalArgumentException) {
                     return SnapshotRead.Refused("service '$name' has an invalid instance: ${e.message}")
                 }
-            entries[name] = SnapshotEntry(instances, updatedAt)
+            // a service the registry last gave longer ago than max-age is as untrusted as an old file
+            if (Duration.between(updatedAt, now) <= maxAge) entries[name] = SnapshotEntry(instances, updatedAt)
         }
         return SnapshotRead.Loaded(writtenAt, entries)
     }

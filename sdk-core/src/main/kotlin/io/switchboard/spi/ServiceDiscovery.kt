@@ -24,6 +24,13 @@ public interface ServiceDiscovery : AutoCloseable {
     /** Names of the services this discovery knows, used to suggest a name when a call names an unknown one. */
     public fun knownServices(): Set<String> = emptySet()
 
+    /**
+     * Whether the registry behind this discovery answers now; true by default (a discovery with nothing remote).
+     * While false, the lists served are the last good ones, and an instance snapshot does not count them as
+     * confirmed.
+     */
+    public val isConnected: Boolean get() = true
+
     /** A short description for error messages, such as `embedded registry` or `nacos 127.0.0.1:8848`. */
     public val description: String get() = javaClass.simpleName
 

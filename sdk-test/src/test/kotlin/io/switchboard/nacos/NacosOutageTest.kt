@@ -83,7 +83,10 @@ class NacosOutageTest :
                             "the registry (nacos ${nacos.serverAddr} (namespace '', group DEFAULT_GROUP)) is unreachable"
                         nacos.start()
                         // the manager connects in the background; the registrar's own client registers outage-0 again
-                        pollUntil("the manager serves live data", 90_000) { snapshots.status(service)?.isStale == false }
+                        pollUntil("the manager serves live data", 90_000) {
+                            manager.get<Hello>(service, "/hello").server shouldBe "outage-0"
+                            snapshots.status(service)?.isStale == false
+                        }
                         manager.callUntil(service, timeoutMillis = 30_000) { it == setOf("outage-0") }
                     }
                 }

@@ -73,7 +73,7 @@ public class ZooKeeperRegistry(
     override val description: String get() = describe(config)
 
     /** Whether the client is connected to ZooKeeper now. */
-    public val isConnected: Boolean get() = client.zookeeperClient.isConnected
+    override val isConnected: Boolean get() = client.zookeeperClient.isConnected
 
     /**
      * The ZooKeeper session this client holds now; 0 while it has none. After a session expired (an outage

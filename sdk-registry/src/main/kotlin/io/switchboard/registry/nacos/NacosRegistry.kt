@@ -85,6 +85,8 @@ public class NacosRegistry
         /** `UP` while the client is connected to Nacos, `DOWN` otherwise. */
         public val serverStatus: String get() = naming.serverStatus
 
+        override val isConnected: Boolean get() = naming.serverStatus == "UP"
+
         init {
             val period = maxOf(1_000L, subscriptionIdleTimeout.toMillis() / 4)
             javaScope.launch {
@@ -382,6 +384,10 @@ public class NacosRegistry
                         )
                     }
                     throw SwitchboardException("Nacos at ${config.serverAddr} did not answer a naming request: ${cause?.message}", cause)
+                } catch (e: InterruptedException) {
+                    runCatching { naming.shutDown() }
+                    Thread.currentThread().interrupt()
+                    throw SwitchboardException("interrupted while connecting to Nacos at ${config.serverAddr}", e)
                 } catch (e: TimeoutException) {
                     runCatching { naming.shutDown() }
                     throw SwitchboardException(
