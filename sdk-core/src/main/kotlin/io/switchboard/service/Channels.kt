@@ -221,7 +221,14 @@ internal fun remoteFailure(
 ): RemoteServiceException {
     val text = bytes.decodeToString()
     val remote = DispatchProtocol.parseError(text)
-    return RemoteServiceException(descriptor.name, method.name, remote?.first ?: "HTTP $status", remote?.second ?: text.take(512), status)
+    return RemoteServiceException(
+        descriptor.name,
+        method.name,
+        remote?.type ?: "HTTP $status",
+        remote?.message ?: text.take(512),
+        status,
+        remote?.id,
+    )
 }
 
 /** Encodes arguments as the JSON array the dispatch channel sends. */

@@ -32,25 +32,45 @@ public object DispatchProtocol {
 
     /** The JSON error body for a failure. */
     @JvmStatic
+    @JvmOverloads
     public fun errorBody(
         type: String,
         message: String,
         status: Int,
+        id: String? = null,
     ): String =
         JsonObject(
             mapOf(
                 "error" to
                     JsonObject(
-                        mapOf("type" to JsonPrimitive(type), "message" to JsonPrimitive(message), "status" to JsonPrimitive(status)),
+                        buildMap {
+                            put("type", JsonPrimitive(type))
+                            put("message", JsonPrimitive(message))
+                            put("status", JsonPrimitive(status))
+                            if (id != null) put("id", JsonPrimitive(id))
+                        },
                     ),
             ),
         ).toString()
 
+    /** An error body read back: its type, message, status and error id (present on 500s). */
+    internal class RemoteError(
+        val type: String,
+        val message: String,
+        val status: Int,
+        val id: String?,
+    )
+
     /** Reads an error body; null when [text] is not one. */
-    internal fun parseError(text: String): Triple<String, String, Int>? =
+    internal fun parseError(text: String): RemoteError? =
         runCatching {
             val error = Json.parseToJsonElement(text).jsonObject["error"]!!.jsonObject
-            Triple(error["type"]!!.jsonPrimitive.content, error["message"]!!.jsonPrimitive.content, error["status"]!!.jsonPrimitive.int)
+            RemoteError(
+                error["type"]!!.jsonPrimitive.content,
+                error["message"]!!.jsonPrimitive.content,
+                error["status"]!!.jsonPrimitive.int,
+                error["id"]?.jsonPrimitive?.content,
+            )
         }.getOrNull()
 }
 
@@ -62,11 +82,15 @@ public object DispatchProtocol {
  * @property remoteType the type of the remote error (for a failing implementation, its exception class).
  * @property remoteMessage the remote error's message.
  * @property status the HTTP status of the answer.
+ * @property errorId the id the server logged the failure under (a 500 from a `ServiceServer`); null when it sent none.
  */
-public class RemoteServiceException(
-    public val serviceName: String,
-    public val method: String,
-    public val remoteType: String,
-    public val remoteMessage: String,
-    public val status: Int,
-) : SwitchboardException("$serviceName.$method failed remotely with HTTP $status: $remoteType: $remoteMessage")
+public class RemoteServiceException
+    @JvmOverloads
+    constructor(
+        public val serviceName: String,
+        public val method: String,
+        public val remoteType: String,
+        public val remoteMessage: String,
+        public val status: Int,
+        public val errorId: String? = null,
+    ) : SwitchboardException("$serviceName.$method failed remotely with HTTP $status: $remoteType: $remoteMessage")

@@ -49,12 +49,15 @@ public enum class ParameterRole {
  * @property name the parameter's name (from `@Path`/`@Query`/`@Header`, else the compiled name).
  * @property role where it goes in a REST call.
  * @property type its type.
+ * @property isNullable whether it may be null: as a Kotlin interface declares it; for Java, unless primitive or
+ *   annotated `@NonNull`/`@Nonnull`/`@NotNull`.
  */
 @InternalSwitchboardApi
 public class ParameterDescriptor internal constructor(
     public val name: String,
     public val role: ParameterRole,
     public val type: BodyType,
+    public val isNullable: Boolean = true,
 ) {
     override fun toString(): String = "$name: ${type.javaType.typeName}"
 }
@@ -194,6 +197,7 @@ public class ServiceDescriptor private constructor(
             val (http, path) = httpMapping(method)
             val count = if (isSuspend) generic.size - 1 else generic.size
             var bodySeen = false
+            val nullable = Nullability.of(method, count)
             val parameters =
                 (0 until count).map { i ->
                     val parameter = method.parameters[i]
@@ -225,7 +229,7 @@ public class ServiceDescriptor private constructor(
                         }
                         bodySeen = true
                     }
-                    descriptor
+                    ParameterDescriptor(descriptor.name, descriptor.role, descriptor.type, nullable[i])
                 }
             if (path != null) {
                 val placeholders = Regex("""\{([^}]+)}""").findAll(path).map { it.groupValues[1] }.toSet()

@@ -93,8 +93,12 @@ internal class ArgumentBinder(
         return unwrapNulls(args)
     }
 
-    /** Whether the request's body is JSON (or of any type, `*` `/` `*`). */
+    /**
+     * Whether the request's body is declared JSON (or of any type, `*` `/` `*`). A body without a `Content-Type`
+     * is not read as JSON: a browser page may send one to any address without asking first (no CORS preflight).
+     */
     fun isJson(call: ApplicationCall): Boolean {
+        if (call.request.headers["Content-Type"] == null) return false
         val type = contentTypeOf(call) ?: return false
         return type == ContentType.Any || type.match(ContentType.Application.Json)
     }
@@ -184,6 +188,31 @@ internal class ArgumentBinder(
             return null
         }
         return value ?: NULL
+    }
+
+    /**
+     * Whether every null in [args] is for a parameter that may be null ([io.switchboard.service.ParameterDescriptor.isNullable]);
+     * false after answering 400 naming the first that may not, before the implementation of [what] runs. A [rest]
+     * call's message names the query parameter, header or body that is missing.
+     */
+    suspend fun nullsAllowed(
+        call: ApplicationCall,
+        what: String,
+        method: MethodDescriptor,
+        args: Array<Any?>,
+        rest: Boolean,
+    ): Boolean {
+        val index = method.parameters.indices.firstOrNull { args[it] == null && !method.parameters[it].isNullable } ?: return true
+        val parameter = method.parameters[index]
+        val message =
+            when {
+                rest && parameter.role == ParameterRole.QUERY -> "query parameter '${parameter.name}' of $what is missing"
+                rest && parameter.role == ParameterRole.HEADER -> "header '${parameter.name}' of $what is missing"
+                rest && parameter.role == ParameterRole.BODY -> "the body of $what is missing or null"
+                else -> "argument '${parameter.name}' (${index + 1} of ${method.parameters.size}) of $what must not be null"
+            }
+        call.error(HttpStatusCode.BadRequest, "BadArgument", message)
+        return false
     }
 
     private fun unwrapNulls(args: Array<Any?>): Array<Any?> {

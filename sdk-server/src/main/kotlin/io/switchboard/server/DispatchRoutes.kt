@@ -70,14 +70,14 @@ internal class DispatchRoutes(
             hosted[serviceName] ?: return call.error(
                 HttpStatusCode.NotFound,
                 "UnknownService",
-                "no service '$serviceName' is hosted here (hosted: ${hosted.keys.joinToString(", ")})",
+                "no service '${excerpt(serviceName)}' is hosted here",
             )
         val methodName = call.parameters["method"]!!
         val method =
             descriptor.method(methodName) ?: return call.error(
                 HttpStatusCode.NotFound,
                 "UnknownMethod",
-                "service '$serviceName' has no method '$methodName' (methods: ${descriptor.methods.joinToString(", ") { it.name }})",
+                "service '$serviceName' has no method '${excerpt(methodName)}'",
             )
         val type = binder.contentTypeOf(call)
         val binary = BinaryDispatchFormat.entries.firstOrNull { type != null && type.match(ContentType.parse(it.contentType)) }
@@ -150,7 +150,7 @@ internal class DispatchRoutes(
     ) {
         val limit = deadlines.read(call, "${descriptor.name}.${method.name}") ?: return
         val args = binder.restArguments(call, descriptor, method) ?: return
-        invokeAndRespond(call, descriptor.name, method, implementation, args, limit)
+        invokeAndRespond(call, descriptor.name, method, implementation, args, limit, rest = true)
     }
 
     /**
@@ -165,9 +165,11 @@ internal class DispatchRoutes(
         implementation: Any,
         args: Array<Any?>,
         limit: InboundLimit,
+        rest: Boolean = false,
     ): Invoked? {
         val deadline = limit.deadline
         val what = "$serviceName.${method.name}"
+        if (!binder.nullsAllowed(call, what, method, args, rest)) return null
         if (deadline != null && deadline.isExpired) {
             errors.deadlinePassed(call, what, limit, started = false, failure = null)
             return null
@@ -191,7 +193,7 @@ internal class DispatchRoutes(
                 // it failed because its time ran out (its own calls, bounded by the same deadline, timed out): say so
                 errors.deadlinePassed(call, what, limit, started = true, failure = e)
             } else {
-                errors.failed(call, e)
+                errors.failed(call, what, e)
             }
             null
         }
@@ -209,8 +211,9 @@ internal class DispatchRoutes(
         implementation: Any,
         args: Array<Any?>,
         limit: InboundLimit,
+        rest: Boolean = false,
     ) {
-        val result = (invokeOrAnswer(call, serviceName, method, implementation, args, limit) ?: return).value
+        val result = (invokeOrAnswer(call, serviceName, method, implementation, args, limit, rest) ?: return).value
         val raw = method.resultType.rawClass
         if (raw == Unit::class.java || raw == Void::class.java || raw == Void.TYPE) {
             call.respondBytes(NULL_JSON, ContentType.Application.Json, HttpStatusCode.OK)

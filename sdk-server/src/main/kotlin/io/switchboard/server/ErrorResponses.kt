@@ -9,47 +9,79 @@ import io.switchboard.RetryPolicy
 import io.switchboard.SwitchboardHeaders
 import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
+import io.switchboard.service.ServiceErrorException
 import org.slf4j.LoggerFactory
 
 /** The content types a dispatch or REST body may have, for 415 answers. */
 private val SUPPORTED_TYPES =
     (listOf("application/json") + BinaryDispatchFormat.entries.map { it.contentType }).joinToString(", ")
 
-/** Answers with the JSON error body of the dispatch protocol: `{"error":{"type":…,"message":…,"status":…}}`. */
+/** [text] as an error message may repeat it: whole up to [max] characters, else its start and its length. */
+internal fun excerpt(
+    text: String,
+    max: Int = 64,
+): String = if (text.length <= max) text else text.take(max) + "… (${text.length} characters)"
+
+/** Answers with the JSON error body of the dispatch protocol: `{"error":{"type":…,"message":…,"status":…[,"id":…]}}`. */
 internal suspend fun ApplicationCall.error(
     status: HttpStatusCode,
     type: String,
     message: String,
-) = respondText(DispatchProtocol.errorBody(type, message, status.value), ContentType.Application.Json, status)
+    id: String? = null,
+) = respondText(DispatchProtocol.errorBody(type, message, status.value, id), ContentType.Application.Json, status)
 
 /**
  * The JSON error answers of a [ServiceServer] that need more than a status and a message: an
- * implementation's exception (500, or 400 for Kotlin's own null check of an argument), an unsupported
- * content type (415), a server that is shutting down (503), a deadline that passed (504).
+ * implementation's exception (its own [ServiceErrorException] as it is; anything else a 500 with an error id,
+ * logged once), an unsupported content type (415), a server that is shutting down (503), a deadline that
+ * passed (504).
+ *
+ * @param exposeErrorMessages whether a 500 carries the exception's class and message (they may hold secrets).
+ * @param exposeStackTraces whether it carries the stack trace too (with [exposeErrorMessages]).
  */
 internal class ErrorResponses(
+    private val exposeErrorMessages: Boolean,
     private val exposeStackTraces: Boolean,
 ) {
-    /** Answers for an exception [e] thrown by the implementation. */
+    /** Answers for an exception [e] thrown by the implementation of [what] (`Service.method`). */
     suspend fun failed(
         call: ApplicationCall,
+        what: String,
         e: Throwable,
     ) {
-        if (e is NullPointerException && e.stackTrace.firstOrNull()?.className == "kotlin.jvm.internal.Intrinsics") {
-            // Kotlin's own null check of a parameter: the caller sent null for a non-null argument
-            return call.error(HttpStatusCode.BadRequest, "BadArgument", "a non-null argument was null: ${e.message}")
+        if (e is ServiceErrorException) return call.error(HttpStatusCode.fromValue(e.status), e.type, e.message ?: "")
+        kotlinNullCheck(e)?.let { parameter ->
+            // a Kotlin implementation's own check of a parameter its interface leaves nullable
+            return call.error(HttpStatusCode.BadRequest, "BadArgument", "argument '$parameter' of $what must not be null")
         }
-        val message = (e.message ?: "") + if (exposeStackTraces) "\n" + e.stackTraceToString() else ""
-        call.error(HttpStatusCode.InternalServerError, e.javaClass.name, message)
+        val id = newErrorId()
+        log.error("{} failed; answered 500 with error id {}", what, id, e)
+        if (exposeErrorMessages) {
+            val message = (e.message ?: "") + if (exposeStackTraces) "\n" + e.stackTraceToString() else ""
+            call.error(HttpStatusCode.InternalServerError, e.javaClass.name, message, id)
+        } else {
+            call.error(HttpStatusCode.InternalServerError, "InternalError", "$what failed; the server logged it with error id $id", id)
+        }
+    }
+
+    /** The parameter named by Kotlin's `Parameter specified as non-null is null: method …, parameter x`; null for other failures. */
+    private fun kotlinNullCheck(e: Throwable): String? {
+        if (e !is NullPointerException) return null
+        val message = e.message ?: return null
+        if (!message.startsWith("Parameter specified as non-null is null:")) return null
+        return message.substringAfterLast("parameter ", "").takeIf { it.isNotEmpty() }
     }
 
     /** Answers 415 naming the content type that came and the ones expected. */
-    suspend fun unsupported(call: ApplicationCall) =
+    suspend fun unsupported(call: ApplicationCall) {
+        val type = call.request.headers["Content-Type"]
         call.error(
             HttpStatusCode.UnsupportedMediaType,
             "UnsupportedMediaType",
-            "content type '${call.request.headers["Content-Type"]}' is not supported (expected: $SUPPORTED_TYPES)",
+            (if (type == null) "the request has no Content-Type" else "content type '${excerpt(type)}' is not supported") +
+                " (expected: $SUPPORTED_TYPES)",
         )
+    }
 
     /**
      * Answers 504: [limit] passed before the implementation of [what] finished ([started]: it was cancelled) or
@@ -85,5 +117,14 @@ internal class ErrorResponses(
 
     private companion object {
         val log = LoggerFactory.getLogger(ErrorResponses::class.java)
+
+        /** 16 hex digits: enough to find one failure in the log, nothing about it. */
+        fun newErrorId(): String =
+            java.lang.Long
+                .toHexString(
+                    java.util.concurrent.ThreadLocalRandom
+                        .current()
+                        .nextLong(),
+                ).padStart(16, '0')
     }
 }

@@ -13,7 +13,8 @@ public fun interface HealthCheck {
  *
  * @property name the name shown on the health endpoint.
  * @property check the check.
- * @property failIfSlowerThan a check that takes longer counts as failed; null for no limit.
+ * @property failIfSlowerThan a check that takes longer counts as failed, and one that has not answered by then is
+ *   reported DOWN without waiting for it; null for the default limit of 10 s.
  * @property cacheFor a result is reused this long before the check runs again; null to run it every time.
  */
 public class HealthCheckRegistration(
@@ -24,6 +25,9 @@ public class HealthCheckRegistration(
 ) {
     @Volatile
     internal var cached: Pair<Long, HealthResult>? = null
+
+    /** The run in flight, if any: a check that hangs is not started again until it returns. */
+    internal var running: java.util.concurrent.CompletableFuture<HealthResult?>? = null
 }
 
 /**

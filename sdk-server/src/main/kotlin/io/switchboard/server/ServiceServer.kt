@@ -81,8 +81,8 @@ public class ServiceServer internal constructor(
     private val weight = builder.weight
     private val startHooks = builder.startHooks.toList()
     private val stopHooks = builder.stopHooks.toList()
-    private val errors = ErrorResponses(builder.exposeStackTraces)
-    private val healthEndpoint = HealthEndpoint(builder.checks.toList())
+    private val errors = ErrorResponses(builder.exposeErrorMessages, builder.exposeStackTraces)
+    private val healthEndpoint = HealthEndpoint(builder.checks.toList(), builder.exposeErrorMessages)
     private val routes =
         DispatchRoutes(
             hosted,
@@ -208,7 +208,7 @@ public class ServiceServer internal constructor(
     }
 
     /** Runs the health checks now (respecting their caches) and returns each result. */
-    public fun health(): Map<String, HealthResult> = healthEndpoint.results()
+    public fun health(): Map<String, HealthResult> = healthEndpoint.resultsAsync().join()
 
     override fun toString(): String = "ServiceServer(${hosted.keys} at $baseUrl, $status)"
 

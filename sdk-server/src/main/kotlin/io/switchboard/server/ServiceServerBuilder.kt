@@ -19,6 +19,7 @@ public class ServiceServerBuilder internal constructor() {
     internal var weight: Double = 1.0
     internal var maxBodyBytes: Long = 1L shl 20
     internal var exposeStackTraces: Boolean = false
+    internal var exposeErrorMessages: Boolean = false
     internal var drainTimeout: Duration = Duration.ofSeconds(10)
     internal var registrationTimeout: Duration = Duration.ofSeconds(10)
     internal var shutdownHook: Boolean = true
@@ -75,7 +76,16 @@ public class ServiceServerBuilder internal constructor() {
             maxBodyBytes = bytes
         }
 
-    /** Whether 500 answers carry the implementation's stack trace; off by default. */
+    /**
+     * Whether a 500 answer carries the implementation's exception class and message; off by default, when it
+     * carries only an error id that the server logs with the exception (messages may hold secrets: a JDBC URL
+     * with its password). An implementation that means its caller to read an error throws a
+     * [io.switchboard.service.ServiceErrorException], which is answered as it is either way. Also what
+     * `/health` shows of a failing check.
+     */
+    public fun exposeErrorMessages(expose: Boolean): ServiceServerBuilder = apply { exposeErrorMessages = expose }
+
+    /** Whether a 500 answer carries the implementation's stack trace too (with [exposeErrorMessages]); off by default. */
     public fun exposeStackTraces(expose: Boolean): ServiceServerBuilder = apply { exposeStackTraces = expose }
 
     /** How long [ServiceServer.stop] may drain at most (calls in flight finishing, callers catching up); 10 s by default. */

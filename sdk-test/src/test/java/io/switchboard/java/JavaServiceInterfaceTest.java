@@ -1,7 +1,9 @@
 package io.switchboard.java;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,8 +89,9 @@ class JavaServiceInterfaceTest {
                     assertInstanceOf(IllegalArgumentException.class, e.getCause());
                 } else {
                     RemoteServiceException remote = assertInstanceOf(RemoteServiceException.class, e.getCause());
-                    assertEquals("java.lang.IllegalArgumentException", remote.getRemoteType());
-                    assertEquals("no reason", remote.getRemoteMessage());
+                    assertEquals("InternalError", remote.getRemoteType());
+                    assertNotNull(remote.getErrorId());
+                    assertFalse(remote.getRemoteMessage().contains("no reason"), remote.getRemoteMessage());
                 }
             }
         }

@@ -174,7 +174,7 @@ class ServerLifecycleTest :
                     slow.set(true)
                     health().let { (status, body) ->
                         status shouldBe 503
-                        body shouldContain "(limit 100 ms)"
+                        body shouldContain "did not answer within 100 ms"
                     }
                     runs shouldBe 1
                 }

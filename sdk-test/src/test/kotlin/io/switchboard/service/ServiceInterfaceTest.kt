@@ -2,6 +2,7 @@ package io.switchboard.service
 
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.nulls.shouldNotBeNull
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.switchboard.ConfigurationException
@@ -54,9 +55,11 @@ class ServiceInterfaceTest :
 
         test("a failure on the remote side comes back typed, with the remote type, message and status") {
             for (channel in listOf(Channel.DISPATCH_JSON)) {
+                // an exception's message may hold secrets: the caller gets an error id the server logged it under
                 val e = shouldThrow<RemoteServiceException> { manager.getService<PeopleService>(channel).fail("boom") }
-                e.remoteType shouldBe "java.lang.IllegalStateException"
-                e.remoteMessage shouldBe "boom"
+                e.remoteType shouldBe "InternalError"
+                val id = e.errorId.shouldNotBeNull()
+                e.remoteMessage shouldBe "people.fail failed; the server logged it with error id $id"
                 e.status shouldBe 500
             }
             shouldThrow<IllegalStateException> { manager.getService<PeopleService>(Channel.LOCAL).fail("local boom") }.message shouldBe
@@ -103,7 +106,8 @@ class ServiceInterfaceTest :
 
                 post("/_dispatch/nobody/find", "[1]").let { (status, text) ->
                     status shouldBe 404
-                    text shouldContain "no service 'nobody' is hosted here (hosted: people)"
+                    text shouldContain "no service 'nobody' is hosted here"
+                    text.contains("people") shouldBe false
                 }
                 post("/_dispatch/people/lose", "[1]").let { (status, text) ->
                     status shouldBe 404
@@ -131,8 +135,9 @@ class ServiceInterfaceTest :
                 }
                 post("/_dispatch/people/fail", "[\"kaput\"]").let { (status, text) ->
                     status shouldBe 500
-                    text shouldContain "\"type\":\"java.lang.IllegalStateException\""
-                    text shouldContain "\"message\":\"kaput\""
+                    text shouldContain "\"type\":\"InternalError\""
+                    text.contains("kaput") shouldBe false
+                    text.contains("IllegalStateException") shouldBe false
                     text.contains("at io.switchboard") shouldBe false
                 }
                 post("/_dispatch/people/search", "[\"nobody\", 3]").first shouldBe 200
