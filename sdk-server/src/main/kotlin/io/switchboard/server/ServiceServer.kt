@@ -93,6 +93,10 @@ public class ServiceServer internal constructor(
             InboundDeadlines(builder.maxRequestTimeout, errors),
         )
 
+    private val guard =
+        ConnectionGuard(builder.maxConnections, builder.idleTimeout, builder.requestReadTimeout, builder.maxBodyBytes)
+    private val maxHeaderBytes = builder.maxHeaderBytes
+    private val maxRequestLineBytes = builder.maxRequestLineBytes
     private val calls = InFlightCalls()
     private val lifecycle = Mutex()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard-server"))
@@ -103,6 +107,9 @@ public class ServiceServer internal constructor(
     private var server: EmbeddedServer<NettyApplicationEngine, NettyApplicationEngine.Configuration>? = null
 
     private fun components(): List<Lifecycle> = hosted.values.mapNotNull { it.second as? Lifecycle }.distinct()
+
+    /** How many connections are open now (at most `maxConnections`). */
+    public val connectionsOpen: Int get() = guard.openConnections
 
     /** How many calls are being handled now. */
     public val callsInFlight: Int get() = calls.current
@@ -220,6 +227,9 @@ public class ServiceServer internal constructor(
             }
             shutdownGracePeriod = QUIET_PERIOD_MILLIS
             shutdownTimeout = SHUTDOWN_TIMEOUT_MILLIS
+            maxHeaderSize = maxHeaderBytes
+            maxInitialLineLength = maxRequestLineBytes
+            channelPipelineConfig = { guard.install(this) }
         }) {
             intercept(ApplicationCallPipeline.Setup) {
                 if (!calls.enter()) {

@@ -137,6 +137,58 @@ public class ServiceServerBuilder internal constructor() {
             maxRequestTimeout = timeout
         }
 
+    internal var idleTimeout: Duration = Duration.ofMinutes(6)
+    internal var requestReadTimeout: Duration = Duration.ofSeconds(30)
+    internal var maxConnections: Int = 10_000
+    internal var maxHeaderBytes: Int = 16 * 1024
+    internal var maxRequestLineBytes: Int = 8 * 1024
+
+    /**
+     * How long a connection may stay open with no request; 6 minutes by default, longer than a Switchboard
+     * caller keeps an idle pooled connection (5), so the caller closes first and never reuses one closing here.
+     */
+    public fun idleTimeout(timeout: Duration): ServiceServerBuilder = apply { idleTimeout = positive("idleTimeout", timeout) }
+
+    /**
+     * How long a request may take to arrive whole, headers and body, from its first byte; 30 s by default. A
+     * client that trickles bytes is answered 408 and its connection closed, so slow clients cannot hold
+     * connections open at no cost.
+     */
+    public fun requestReadTimeout(timeout: Duration): ServiceServerBuilder =
+        apply { requestReadTimeout = positive("requestReadTimeout", timeout) }
+
+    /**
+     * How many connections may be open at once; 10,000 by default. One more is answered 503 (marked not
+     * processed, so a Switchboard caller tries another instance) and closed.
+     */
+    public fun maxConnections(count: Int): ServiceServerBuilder =
+        apply {
+            require(count > 0) { "maxConnections: $count (expected: > 0)" }
+            maxConnections = count
+        }
+
+    /** The most bytes a request's headers may take together; 16 KiB by default. More is answered 431. */
+    public fun maxHeaderBytes(bytes: Int): ServiceServerBuilder =
+        apply {
+            require(bytes >= 1024) { "maxHeaderBytes: $bytes (expected: >= 1024)" }
+            maxHeaderBytes = bytes
+        }
+
+    /** The most bytes a request line (method, path and query) may take; 8 KiB by default. More is answered 414. */
+    public fun maxRequestLineBytes(bytes: Int): ServiceServerBuilder =
+        apply {
+            require(bytes >= 256) { "maxRequestLineBytes: $bytes (expected: >= 256)" }
+            maxRequestLineBytes = bytes
+        }
+
+    private fun positive(
+        name: String,
+        value: Duration,
+    ): Duration {
+        require(!value.isNegative && !value.isZero) { "$name: $value (expected: > 0)" }
+        return value
+    }
+
     /** The codec for arguments and results; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceServerBuilder = apply { this.codec = codec }
 
