@@ -109,6 +109,9 @@ public class RequestContext
         /** The current attempt's own timeout when it is shorter than what remains of the call; null otherwise. */
         internal var attemptTimeout: Duration? = null
 
+        /** The manager's codec, for interceptors that encode the body themselves (signing). */
+        internal var codec: io.switchboard.spi.Codec? = null
+
         /** Records the attempt on [selectedInstance] as failed (with [status] or [failure]) before another one starts. */
         internal fun attemptFailed(
             status: Int?,

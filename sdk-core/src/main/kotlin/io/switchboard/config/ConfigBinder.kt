@@ -7,6 +7,7 @@ import io.switchboard.RetryPolicy
 import io.switchboard.ServiceInstance
 import io.switchboard.balancer.LoadBalancers
 import io.switchboard.discovery.InstanceSnapshot
+import io.switchboard.interceptor.SigningInterceptor
 import io.switchboard.internal.RetryOverrides
 import io.switchboard.internal.levenshtein
 import org.slf4j.event.Level
@@ -51,7 +52,8 @@ internal object ConfigBinder {
     private val outlierKeys =
         listOf("enabled", "consecutive-failures", "base-ejection", "max-ejection", "max-ejected-share", "eject-on-connection-refused")
     private val instanceKeys = listOf("host", "port", "weight", "secure", "healthy", "cluster", "instance-id", "metadata")
-    private val interceptorKeys = listOf("logging", "auth", "metrics")
+    private val interceptorKeys = listOf("logging", "auth", "metrics", "signing")
+    private val signingKeys = listOf("enabled", "key-id", "secret")
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
     private val authKeys = listOf("enabled", "token", "header-name", "prefix")
     private val metricsKeys = listOf("enabled")
@@ -141,7 +143,19 @@ internal object ConfigBinder {
                 AuthConfig(token!!, it.nonBlank("header-name") ?: "Authorization", it.string("prefix") ?: "Bearer ")
             }
         val metrics = section.section("metrics", metricsKeys)?.let { it.boolean("enabled") != false } ?: false
-        return InterceptorsConfig(logging, auth, metrics)
+        val signing =
+            section.section("signing", signingKeys)?.takeIf { it.boolean("enabled") != false }?.let {
+                val keyId = it.nonBlank("key-id")
+                it.require(keyId != null, null, "no key-id (expected: the name of the key the server knows this caller by)")
+                val secret = it.string("secret")
+                it.require(
+                    secret != null && secret.toByteArray().size >= SigningInterceptor.MIN_SECRET_BYTES,
+                    "secret",
+                    "a secret of at least ${SigningInterceptor.MIN_SECRET_BYTES} bytes is required (for example \${SIGNING_SECRET})",
+                )
+                SigningConfig(keyId!!, secret!!)
+            }
+        return InterceptorsConfig(logging, auth, metrics, signing)
     }
 
     /** `services.<name>`; its `retry` section refines [callerRetry] (the `service-caller.retry` section's policy, if any). */

@@ -13,6 +13,7 @@ import io.switchboard.discovery.SnapshotConnection
 import io.switchboard.interceptor.AuthInterceptor
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.interceptor.MetricsInterceptor
+import io.switchboard.interceptor.SigningInterceptor
 import io.switchboard.internal.RetryOverrides
 import io.switchboard.spi.RegistryConnection
 import io.switchboard.spi.RegistryProvider
@@ -87,6 +88,7 @@ public class SwitchboardConfig internal constructor(
         caller.interceptors.logging?.let { builder.addInterceptor(LoggingInterceptor(it.logRequest, it.logResponse, it.level)) }
         caller.interceptors.auth?.let { builder.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
         if (caller.interceptors.metrics) builder.addInterceptor(MetricsInterceptor())
+        caller.interceptors.signing?.let { builder.addInterceptor(SigningInterceptor(it.keyId, it.secret)) }
         caller.services.forEach { (name, service) ->
             val settings = ServiceSettings.builder()
             service.lbType?.let(settings::loadBalancer)
@@ -164,14 +166,31 @@ public class ServiceCallerConfig
  * @property logging the logging interceptor's settings, or null when off.
  * @property auth the auth interceptor's settings, or null when off.
  * @property metrics whether the metrics interceptor is on.
+ * @property signing the signing interceptor's key, or null when off.
  */
 public class InterceptorsConfig
     internal constructor(
         public val logging: LoggingConfig? = null,
         public val auth: AuthConfig? = null,
         public val metrics: Boolean = false,
+        public val signing: SigningConfig? = null,
     ) {
-        override fun toString(): String = "InterceptorsConfig(logging=$logging, auth=$auth, metrics=$metrics)"
+        override fun toString(): String = "InterceptorsConfig(logging=$logging, auth=$auth, metrics=$metrics, signing=$signing)"
+    }
+
+/**
+ * `service-caller.interceptors.signing`: the key calls are signed with (see `SigningInterceptor`). The secret
+ * never appears in [toString].
+ *
+ * @property keyId `key-id`: the name the server knows the key by.
+ * @property secret `secret`: the shared secret, at least 32 bytes.
+ */
+public class SigningConfig
+    internal constructor(
+        public val keyId: String,
+        public val secret: String,
+    ) {
+        override fun toString(): String = "SigningConfig(keyId=$keyId, secret=***)"
     }
 
 /**

@@ -206,6 +206,23 @@ class ConfigLoaderTest :
                 "service-caller.instance-snapshot.max-age: '0'"
         }
 
+        test("a signing key needs a key-id and a secret of 32 bytes or more, which never shows in toString") {
+            failure(
+                "application.yaml" to "service-caller:\n  interceptors:\n    signing:\n      key-id: orders\n      secret: short",
+            ) shouldContain
+                "service-caller.interceptors.signing.secret: a secret of at least 32 bytes is required"
+            failure("application.yaml" to "service-caller:\n  interceptors:\n    signing:\n      secret: x") shouldContain
+                "service-caller.interceptors.signing: no key-id"
+            val secret = "s".repeat(40)
+            val config =
+                loader(mapOf("S" to secret)).load(
+                    dir("application.yaml" to "service-caller:\n  interceptors:\n    signing:\n      key-id: orders\n      secret: \${S}"),
+                )
+            config.serviceCaller.interceptors.signing!!
+                .keyId shouldBe "orders"
+            config.toString() shouldNotContain secret
+        }
+
         test("a port out of range is refused in static instances") {
             failure(
                 "application.yaml" to "service-caller:\n  services:\n    x:\n      instances:\n        - host: h\n          port: 0",

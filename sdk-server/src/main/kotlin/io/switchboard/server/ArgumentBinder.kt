@@ -7,6 +7,7 @@ import io.ktor.server.request.contentType
 import io.ktor.server.request.receiveChannel
 import io.ktor.utils.io.readRemaining
 import io.switchboard.BodyType
+import io.switchboard.auth.RequestSignature
 import io.switchboard.codec.JsonCodec
 import io.switchboard.service.MethodDescriptor
 import io.switchboard.service.ParameterRole
@@ -116,6 +117,12 @@ internal class ArgumentBinder(
         val bytes = call.receiveChannel().readRemaining(maxBodyBytes + 1).readByteArray()
         if (bytes.size > maxBodyBytes) {
             call.error(HttpStatusCode.PayloadTooLarge, "PayloadTooLarge", "the body has more than $maxBodyBytes bytes")
+            return null
+        }
+        val signed = call.attributes.getOrNull(BODY_SHA256)
+        if (signed != null && RequestSignature.sha256Hex(bytes) != signed) {
+            // the signature was right, so the body changed on the way
+            call.error(HttpStatusCode.Unauthorized, "Unauthenticated", "the body is not the one that was signed")
             return null
         }
         return bytes

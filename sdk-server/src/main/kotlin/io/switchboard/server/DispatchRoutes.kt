@@ -10,6 +10,8 @@ import io.ktor.server.routing.get
 import io.ktor.server.routing.post
 import io.ktor.server.routing.route
 import io.switchboard.ConfigurationException
+import io.switchboard.server.auth.AccessControl
+import io.switchboard.server.auth.Refusal
 import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.service.MethodDescriptor
@@ -37,6 +39,7 @@ internal class DispatchRoutes(
     private val errors: ErrorResponses,
     private val health: HealthEndpoint,
     private val deadlines: InboundDeadlines,
+    private val access: AccessControl,
 ) {
     /** Adds every route to [routing]. */
     fun install(routing: Routing) {
@@ -51,7 +54,7 @@ internal class DispatchRoutes(
                     )
                 }
             }
-            get("/health") { health.respond(call) }
+            get("/health") { health.respond(call, details = !access.enabled || call.attributes.contains(CALLER)) }
             hosted.values.forEach { (descriptor, implementation) ->
                 descriptor.methods.filter { it.httpMethod != null }.forEach { method ->
                     route(
@@ -65,6 +68,8 @@ internal class DispatchRoutes(
 
     private suspend fun dispatch(call: ApplicationCall) {
         val serviceName = call.parameters["service"]!!
+        // before anything is looked up: an anonymous caller learns nothing of what is hosted
+        if (!admitted(call, serviceName, call.parameters["method"]!!)) return
         val limit = deadlines.read(call, "$serviceName.${call.parameters["method"]}") ?: return
         val (descriptor, implementation) =
             hosted[serviceName] ?: return call.error(
@@ -148,6 +153,7 @@ internal class DispatchRoutes(
         method: MethodDescriptor,
         implementation: Any,
     ) {
+        if (!admitted(call, descriptor.name, method.name)) return
         val limit = deadlines.read(call, "${descriptor.name}.${method.name}") ?: return
         val args = binder.restArguments(call, descriptor, method) ?: return
         invokeAndRespond(call, descriptor.name, method, implementation, args, limit, rest = true)
@@ -174,11 +180,14 @@ internal class DispatchRoutes(
             errors.deadlinePassed(call, what, limit, started = false, failure = null)
             return null
         }
+        val identity = call.attributes.getOrNull(CALLER)
         return try {
-            if (deadline == null) {
+            if (deadline == null && identity == null) {
                 Invoked(invokeImplementation(implementation, method, args))
+            } else if (deadline == null) {
+                withContext(identity!!) { Invoked(invokeImplementation(implementation, method, args)) }
             } else {
-                withContext(deadline) {
+                withContext(if (identity == null) deadline else deadline + identity) {
                     withTimeoutOrNull(
                         deadline.remaining().toNanos().nanoseconds,
                     ) { Invoked(invokeImplementation(implementation, method, args)) }
@@ -197,6 +206,20 @@ internal class DispatchRoutes(
             }
             null
         }
+    }
+
+    /** Whether the call's caller may call [service].[method]; false after answering 401 or 403. */
+    private suspend fun admitted(
+        call: ApplicationCall,
+        service: String,
+        method: String,
+    ): Boolean {
+        val refusal = access.check(service, method, call.attributes.getOrNull(CALLER)) ?: return true
+        when (refusal) {
+            is Refusal.Unauthenticated -> errors.unauthenticated(call, excerpt(refusal.message, 200), access.challenges)
+            is Refusal.Forbidden -> errors.forbidden(call, excerpt(refusal.message, 200))
+        }
+        return false
     }
 
     /** A result, which may be null. */

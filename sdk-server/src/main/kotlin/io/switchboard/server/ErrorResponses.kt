@@ -72,6 +72,22 @@ internal class ErrorResponses(
         return message.substringAfterLast("parameter ", "").takeIf { it.isNotEmpty() }
     }
 
+    /** Answers 401 with [message] and the [challenges] the server accepts. */
+    suspend fun unauthenticated(
+        call: ApplicationCall,
+        message: String,
+        challenges: List<String>,
+    ) {
+        challenges.forEach { call.response.headers.append(HttpHeaders.WWWAuthenticate, it) }
+        call.error(HttpStatusCode.Unauthorized, "Unauthenticated", message)
+    }
+
+    /** Answers 403 with [message]. */
+    suspend fun forbidden(
+        call: ApplicationCall,
+        message: String,
+    ) = call.error(HttpStatusCode.Forbidden, "Forbidden", message)
+
     /** Answers 415 naming the content type that came and the ones expected. */
     suspend fun unsupported(call: ApplicationCall) {
         val type = call.request.headers["Content-Type"]

@@ -49,27 +49,36 @@ internal class HealthEndpoint(
             .thenApply { futures.associate { (name, future) -> name to future.join() } }
     }
 
-    /** Answers `GET /health`. */
-    suspend fun respond(call: ApplicationCall) {
+    /** Answers `GET /health`; the checks' results only with [details] (an authenticated caller, or no authentication). */
+    suspend fun respond(
+        call: ApplicationCall,
+        details: Boolean = true,
+    ) {
         val results = resultsAsync().await()
         val up = results.values.all { it.healthy }
         val body =
             JsonObject(
                 mapOf(
                     "status" to JsonPrimitive(if (up) "UP" else "DOWN"),
-                    "checks" to
-                        JsonObject(
-                            results.mapValues { (_, r) ->
+                ) +
+                    if (!details) {
+                        emptyMap()
+                    } else {
+                        mapOf(
+                            "checks" to
                                 JsonObject(
-                                    buildMap {
-                                        put("status", JsonPrimitive(if (r.healthy) "UP" else "DOWN"))
-                                        put("millis", JsonPrimitive(r.millis))
-                                        r.detail?.let { put("detail", JsonPrimitive(it)) }
+                                    results.mapValues { (_, r) ->
+                                        JsonObject(
+                                            buildMap {
+                                                put("status", JsonPrimitive(if (r.healthy) "UP" else "DOWN"))
+                                                put("millis", JsonPrimitive(r.millis))
+                                                r.detail?.let { put("detail", JsonPrimitive(it)) }
+                                            },
+                                        )
                                     },
-                                )
-                            },
-                        ),
-                ),
+                                ),
+                        )
+                    },
             )
         call.respondText(
             body.toString(),

@@ -8,6 +8,8 @@ import io.ktor.server.netty.Netty
 import io.ktor.server.netty.NettyApplicationEngine
 import io.ktor.server.routing.routing
 import io.switchboard.ServiceInstance
+import io.switchboard.server.auth.AccessControl
+import io.switchboard.server.auth.AuthenticationException
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
@@ -83,6 +85,7 @@ public class ServiceServer internal constructor(
     private val stopHooks = builder.stopHooks.toList()
     private val errors = ErrorResponses(builder.exposeErrorMessages, builder.exposeStackTraces)
     private val healthEndpoint = HealthEndpoint(builder.checks.toList(), builder.exposeErrorMessages)
+    private val access = AccessControl(builder.authenticators.toList(), builder.accessRules.toList())
     private val routes =
         DispatchRoutes(
             hosted,
@@ -91,6 +94,7 @@ public class ServiceServer internal constructor(
             errors,
             healthEndpoint,
             InboundDeadlines(builder.maxRequestTimeout, errors),
+            access,
         )
 
     private val guard =
@@ -238,6 +242,10 @@ public class ServiceServer internal constructor(
                     return@intercept
                 }
                 try {
+                    if (access.enabled && !authenticate(context)) {
+                        finish()
+                        return@intercept
+                    }
                     proceed()
                 } finally {
                     calls.leave()
@@ -245,6 +253,31 @@ public class ServiceServer internal constructor(
             }
             routing { routes.install(this) }
         }.also(engineGate::attach)
+
+    /**
+     * Establishes the caller of [call] (kept in its attributes for the routes); false after answering 401 for
+     * wrong credentials. `/health` is never refused: a caller whose credentials fail sees it as anyone does.
+     */
+    private suspend fun authenticate(call: io.ktor.server.application.ApplicationCall): Boolean {
+        val request = KtorInboundRequest(call)
+        val identity =
+            try {
+                access.authenticate(request)
+            } catch (e: AuthenticationException) {
+                if (call.request.local.uri == "/health") return true
+                log.debug(
+                    "401 for {} {} from {}: {}",
+                    call.request.local.method.value,
+                    call.request.local.uri,
+                    request.remoteAddress,
+                    e.message,
+                )
+                errors.unauthenticated(call, e.message ?: "bad credentials", access.challenges)
+                return false
+            }
+        if (identity != null) call.attributes.put(CALLER, identity)
+        return true
+    }
 
     private suspend fun stopRunning() {
         engineGate.armed = true

@@ -1,6 +1,8 @@
 package io.switchboard.server
 
 import io.switchboard.codec.JsonCodec
+import io.switchboard.server.auth.AccessRule
+import io.switchboard.server.auth.Authenticator
 import io.switchboard.service.ServiceDescriptor
 import io.switchboard.spi.Codec
 import io.switchboard.spi.ServiceRegistry
@@ -135,6 +137,36 @@ public class ServiceServerBuilder internal constructor() {
         apply {
             require(!timeout.isNegative && !timeout.isZero) { "maxRequestTimeout: $timeout (expected: > 0)" }
             maxRequestTimeout = timeout
+        }
+
+    internal val authenticators: MutableList<Authenticator> = ArrayList()
+    internal val accessRules: MutableList<AccessRule> = ArrayList()
+
+    /**
+     * Adds an authenticator; several are asked in turn. With any installed, every call needs an identity (401
+     * without one) unless [allowAnonymous] lets it in, and the roles [requireRole] asks for (403 without them);
+     * `GET /health` stays open but shows its checks' details only to authenticated callers. The identity reaches
+     * the implementation: `callerIdentity()` in Kotlin, `CallerIdentity.current()` in Java.
+     */
+    public fun authenticator(authenticator: Authenticator): ServiceServerBuilder = apply { authenticators += authenticator }
+
+    /** Lets calls to [service] (to its [method], or to all its methods when null) in without credentials. */
+    @JvmOverloads
+    public fun allowAnonymous(
+        service: String,
+        method: String? = null,
+    ): ServiceServerBuilder = apply { accessRules += AccessRule(service, method, role = null, anonymous = true) }
+
+    /** Requires [role] of the callers of [service] (of its [method], or of all its methods when null). */
+    @JvmOverloads
+    public fun requireRole(
+        role: String,
+        service: String,
+        method: String? = null,
+    ): ServiceServerBuilder =
+        apply {
+            require(role.isNotBlank()) { "role: '$role' (expected: a role name)" }
+            accessRules += AccessRule(service, method, role, anonymous = false)
         }
 
     internal var idleTimeout: Duration = Duration.ofMinutes(6)

@@ -158,6 +158,12 @@ class ReadmeTest :
             }
         }
 
+        test("the README's authentication snippet is the compiled one, and a signed call gets through") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/SecuredHost.kt", "kotlin-auth") + "\n```"
+            securedAccounts("a-secret-of-at-least-thirty-two-bytes!") shouldBe "batch"
+        }
+
         test("the Kotlin quick start calls a loopback server") {
             TestHttpServer.start("quick-kotlin").use { server ->
                 callHello(server.port) shouldBe Hello("OK", "quick-kotlin")

@@ -54,6 +54,7 @@ internal class CallPipeline(
         val context = RequestContext(method, serviceName, path, options)
         if (attributes.isNotEmpty()) context.attributes.putAll(attributes)
         context.pinnedInstance = pinned
+        context.codec = writer.bodyCodec
         val chain = interceptors.snapshot
         var deadline = Deadline.NONE
         // the deadline of the inbound call this code serves (or of withCallDeadline), when there is one

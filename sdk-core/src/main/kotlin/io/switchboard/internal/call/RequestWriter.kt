@@ -26,26 +26,16 @@ internal class RequestWriter(
     private val codec: Codec,
     private val timeouts: TimeoutPolicy,
 ) {
+    /** The codec that encodes JSON bodies. */
+    val bodyCodec: Codec get() = codec
+
     /** The instance's base URL, the path and the query parameters, encoded. */
     fun url(
         instance: ServiceInstance,
         context: RequestContext,
     ): String {
-        val query = context.queryParameters
-        if (query.isEmpty()) return instance.baseUrl + context.path
-        val url = StringBuilder(instance.baseUrl).append(context.path)
-        var separator = if (context.path.contains('?')) '&' else '?'
-        for ((name, values) in query) {
-            for (value in values) {
-                url
-                    .append(separator)
-                    .append(name.encodeURLQueryComponent())
-                    .append('=')
-                    .append(value.encodeURLQueryComponent())
-                separator = '&'
-            }
-        }
-        return url.toString()
+        if (context.queryParameters.isEmpty()) return instance.baseUrl + context.path
+        return instance.baseUrl + requestTarget(context)
     }
 
     /**
@@ -135,7 +125,39 @@ internal class RequestWriter(
      * The body of [context] as bytes and its content type (the caller's `Content-Type` header wins), null for
      * none; the same bytes [write] sends through Ktor.
      */
-    fun body(context: RequestContext): EncodedBody? {
+    fun body(context: RequestContext): EncodedBody? = encodeBody(context, codec)
+
+    private fun type(text: String): ContentType = ContentType.parse(text)
+}
+
+/** The path and the query parameters of [context], encoded: the request target as sent (and signed). */
+internal fun requestTarget(context: RequestContext): String {
+    val query = context.queryParameters
+    if (query.isEmpty()) return context.path
+    val target = StringBuilder(context.path)
+    var separator = if (context.path.contains('?')) '&' else '?'
+    for ((name, values) in query) {
+        for (value in values) {
+            target
+                .append(separator)
+                .append(name.encodeURLQueryComponent())
+                .append('=')
+                .append(value.encodeURLQueryComponent())
+            separator = '&'
+        }
+    }
+    return target.toString()
+}
+
+/**
+ * The body of [context] as bytes and its content type (the caller's `Content-Type` header wins), null for none;
+ * JSON bodies encoded with [codec].
+ */
+internal fun encodeBody(
+    context: RequestContext,
+    codec: Codec,
+): EncodedBody? {
+    run {
         val body = context.body ?: return null
         // the context's headers are case-insensitive
         val contentType: String? = context.headers[HttpHeaders.ContentType]
@@ -158,13 +180,11 @@ internal class RequestWriter(
             }
 
             is RequestBody.Text -> {
-                val type = type(contentType ?: body.contentType)
+                val type = ContentType.parse(contentType ?: body.contentType)
                 EncodedBody(body.text.toByteArray(type.charset() ?: Charsets.UTF_8), type.toString())
             }
         }
     }
-
-    private fun type(text: String): ContentType = ContentType.parse(text)
 }
 
 /**

@@ -1,0 +1,30 @@
+package io.switchboard.server
+
+import io.ktor.server.application.ApplicationCall
+import io.ktor.server.plugins.origin
+import io.ktor.util.AttributeKey
+import io.switchboard.auth.CallerIdentity
+import io.switchboard.server.auth.InboundRequest
+
+/** The identity a call was authenticated as, in its attributes. */
+internal val CALLER: AttributeKey<CallerIdentity> = AttributeKey("switchboard.caller")
+
+/** The SHA-256 a signed call's body must have, in its attributes. */
+internal val BODY_SHA256: AttributeKey<String> = AttributeKey("switchboard.body-sha256")
+
+/** A Ktor call as an authenticator sees it. */
+internal class KtorInboundRequest(
+    private val call: ApplicationCall,
+) : InboundRequest {
+    override val method: String get() = call.request.local.method.value
+
+    override val target: String get() = call.request.local.uri
+
+    override val remoteAddress: String get() = "${call.request.origin.remoteAddress}:${call.request.origin.remotePort}"
+
+    override fun header(name: String): String? = call.request.headers[name]
+
+    override fun requireBodySha256(sha256Hex: String) {
+        call.attributes.put(BODY_SHA256, sha256Hex.lowercase())
+    }
+}
