@@ -184,8 +184,15 @@ public class ServiceManagerBuilder internal constructor() {
      */
     public fun addInterceptor(interceptor: Interceptor): ServiceManagerBuilder =
         apply {
-            if (configuredInterceptors.remove(interceptor.name)) interceptors.removeAll { it.name == interceptor.name }
-            if (interceptors.none { it.name == interceptor.name }) interceptors += interceptor
+            if (configuredInterceptors.remove(interceptor.name)) {
+                interceptors.removeAll { it.name == interceptor.name }
+                callInterceptors.removeAll { it.name == interceptor.name }
+            }
+            if (interceptors.none { it.name == interceptor.name }) {
+                interceptors += interceptor
+                // one that also wraps attempts (signing, say) is installed in both chains
+                if (interceptor is CallInterceptor) addCallInterceptor(interceptor)
+            }
         }
 
     /** Adds a Java interceptor; one whose name is already present is ignored. */

@@ -12,15 +12,18 @@ import javax.crypto.spec.SecretKeySpec
  * ```
  * SWITCHBOARD-HMAC-SHA256
  * <method>
+ * <host:port the request is sent to>
  * <request target: path and query, as sent>
  * <timestamp: Unix epoch milliseconds>
  * <nonce>
  * <hex SHA-256 of the body>
  * ```
  *
- * sent in [SIGNATURE] (base64) with [KEY_ID], [TIMESTAMP], [NONCE] and [CONTENT_SHA256]. The server refuses a
- * timestamp outside its window, a nonce it has seen within the window (a replay), and a body whose hash is not
- * the one signed.
+ * sent in [SIGNATURE] (base64) with [KEY_ID], [TIMESTAMP], [NONCE] and [CONTENT_SHA256]. Each attempt of a call is
+ * signed anew, for the instance it goes to. The server refuses another host, a timestamp outside its window, a nonce
+ * it has seen within the window (a replay to the same instance; the host bars replays to the others), and a body
+ * whose hash is not the one signed. Other headers are not signed: over a network where they could be changed in
+ * transit, use TLS.
  */
 public object RequestSignature {
     /** The header naming the key the request is signed with. */
@@ -49,11 +52,12 @@ public object RequestSignature {
     @JvmStatic
     public fun canonical(
         method: String,
+        host: String,
         target: String,
         timestamp: Long,
         nonce: String,
         contentSha256: String,
-    ): String = "$ALGORITHM\n${method.uppercase()}\n$target\n$timestamp\n$nonce\n$contentSha256"
+    ): String = "$ALGORITHM\n${method.uppercase()}\n${host.lowercase()}\n$target\n$timestamp\n$nonce\n$contentSha256"
 
     /** The base64 HMAC-SHA256 of [canonical] under [secret]. */
     @JvmStatic

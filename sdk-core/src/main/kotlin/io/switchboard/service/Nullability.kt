@@ -2,6 +2,7 @@ package io.switchboard.service
 
 import java.lang.reflect.AnnotatedElement
 import java.lang.reflect.Method
+import kotlin.metadata.KmClassifier
 import kotlin.metadata.isNullable
 import kotlin.metadata.jvm.KotlinClassMetadata
 import kotlin.metadata.jvm.signature
@@ -39,7 +40,8 @@ internal object Nullability {
         val metadata = runCatching { KotlinClassMetadata.readLenient(annotation) }.getOrNull() as? KotlinClassMetadata.Class ?: return null
         val signature = method.name + descriptor(method)
         val function = metadata.kmClass.functions.firstOrNull { it.signature?.toString() == signature } ?: return null
-        return function.valueParameters.map { it.type.isNullable }
+        // a type parameter (`T`) may stand for a nullable type: it is not checked
+        return function.valueParameters.map { it.type.isNullable || it.type.classifier is KmClassifier.TypeParameter }
     }
 
     private fun annotatedNonNull(element: AnnotatedElement): Boolean =

@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpHeaderNames
 import io.netty.handler.codec.http.HttpHeaderValues
 import io.netty.handler.codec.http.HttpObject
 import io.netty.handler.codec.http.HttpRequest
+import io.netty.handler.codec.http.HttpResponse
+import io.netty.handler.codec.http.HttpStatusClass
 import io.netty.handler.codec.http.HttpUtil
 import io.netty.handler.codec.http.LastHttpContent
 import io.netty.handler.codec.http.TooLongHttpHeaderException
@@ -37,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger
  * - a request line or headers over Netty's limits get 414 or 431, any other framing error 400, each as the
  *   JSON error body every other answer uses, and the connection closes;
  * - a body announced with `Expect: 100-continue` and a length over [maxBodyBytes] gets 413 without a
- *   `100 Continue` first; a body in more than [maxChunks] pieces gets 413.
+ *   `100 Continue` first; a body in more than [maxChunks] pieces (16,384, or more for a larger body limit) gets 413.
+ * These apply to HTTP/1.1 connections; HTTP/2 ones are not counted nor limited here.
  * One timer per connection, rescheduled only when it fires early; all state lives on the connection's event loop.
  */
 internal class ConnectionGuard(
@@ -45,7 +48,8 @@ internal class ConnectionGuard(
     private val idleTimeout: Duration,
     private val requestReadTimeout: Duration,
     private val maxBodyBytes: Long,
-    private val maxChunks: Int = DEFAULT_MAX_CHUNKS,
+    // a body as large as allowed, in pieces of 64 bytes or more, always passes
+    private val maxChunks: Int = maxOf(DEFAULT_MAX_CHUNKS.toLong(), maxBodyBytes / 64).coerceAtMost(Int.MAX_VALUE.toLong()).toInt(),
 ) {
     private val open = AtomicInteger()
 
@@ -54,7 +58,8 @@ internal class ConnectionGuard(
 
     /** Adds the guard's two handlers around the HTTP codec Ktor named `codec`. */
     fun install(pipeline: ChannelPipeline) {
-        if (pipeline.get("codec") == null) return // HTTP/2: Netty's own limits apply
+        // HTTP/2 (cleartext or negotiated over TLS) has no "codec": these limits do not apply to it, nor is it counted
+        if (pipeline.get("codec") == null) return
         val state = State()
         pipeline.addBefore("codec", "switchboard-bytes", Bytes(state))
         pipeline.addAfter("codec", "switchboard-requests", Requests(state))
@@ -69,8 +74,14 @@ internal class ConnectionGuard(
         var reading = false
         var readStarted = 0L
 
-        /** Requests read whole and not yet answered. */
+        /** Requests whose head has arrived and that have not been answered yet (an answer may come before the body). */
         var inFlight = 0
+
+        /** The response being written is an interim one (`100 Continue`): its end answers no request. */
+        var interim = false
+
+        /** A response has begun and not ended: a 408 can no longer be written in front of it. */
+        var responding = false
         var idleSince = System.nanoTime()
         var chunks = 0
         var timer: ScheduledFuture<*>? = null
@@ -122,7 +133,7 @@ internal class ConnectionGuard(
             if (System.nanoTime() < deadline()) return arm()
             if (reading) {
                 log.debug("Closing {}: a request did not arrive whole within {}", ctx.channel().remoteAddress(), requestReadTimeout)
-                if (inFlight == 0) {
+                if (!responding) {
                     respond(408, "RequestTimeout", "the request did not arrive whole within ${requestReadTimeout.toMillis()} ms")
                 } else {
                     ctx.close()
@@ -170,7 +181,8 @@ internal class ConnectionGuard(
                 ReferenceCountUtil.release(msg)
                 return
             }
-            if (!state.reading && msg is ByteBuf && msg.isReadable) {
+            // a stray CRLF between requests (allowed by HTTP/1.1) starts no clock
+            if (!state.reading && msg is ByteBuf && msg.isReadable && msg.forEachByte { it == CR || it == LF } != -1) {
                 state.reading = true
                 state.readStarted = System.nanoTime()
                 state.arm()
@@ -210,6 +222,7 @@ internal class ConnectionGuard(
             }
             if (msg is HttpRequest) {
                 state.chunks = 0
+                state.inFlight++
                 if (HttpUtil.is100ContinueExpected(msg) && HttpUtil.getContentLength(msg, -1L) > maxBodyBytes) {
                     ReferenceCountUtil.release(msg)
                     return state.respond(
@@ -225,7 +238,7 @@ internal class ConnectionGuard(
             }
             if (msg is LastHttpContent) {
                 state.reading = false
-                state.inFlight++
+                state.arm()
             }
             ctx.fireChannelRead(msg)
         }
@@ -235,9 +248,18 @@ internal class ConnectionGuard(
             msg: Any,
             promise: ChannelPromise,
         ) {
-            if (msg is LastHttpContent && state.inFlight > 0 && --state.inFlight == 0) {
-                state.idleSince = System.nanoTime()
-                state.arm()
+            if (msg is HttpResponse) {
+                state.interim = msg.status().codeClass() == HttpStatusClass.INFORMATIONAL
+                if (!state.interim) state.responding = true
+            }
+            if (msg is LastHttpContent) {
+                if (!state.interim) state.responding = false
+                if (state.interim) {
+                    state.interim = false
+                } else if (state.inFlight > 0 && --state.inFlight == 0) {
+                    state.idleSince = System.nanoTime()
+                    state.arm()
+                }
             }
             ctx.write(msg, promise)
         }
@@ -257,6 +279,8 @@ internal class ConnectionGuard(
         const val DEFAULT_MAX_CHUNKS: Int = 16_384
 
         private const val LOG_EVERY = 1_000
+        private const val CR = '\r'.code.toByte()
+        private const val LF = '\n'.code.toByte()
         private val rejected = AtomicInteger()
         private val log = LoggerFactory.getLogger(ConnectionGuard::class.java)
         private val REASONS =

@@ -55,6 +55,25 @@ internal class DispatchRoutes(
                 }
             }
             get("/health") { health.respond(call, details = !access.enabled || call.attributes.contains(CALLER)) }
+            // any other path: JSON 404, or 401 to an anonymous caller where calls need credentials (so that an
+            // anonymous caller cannot tell a hosted route from a missing one)
+            route("{...}") {
+                handle {
+                    if (access.enabled && !call.attributes.contains(CALLER)) {
+                        errors.unauthenticated(
+                            call,
+                            "this server needs credentials (${access.challenges.joinToString(" or ")})",
+                            access.challenges,
+                        )
+                    } else {
+                        call.error(
+                            HttpStatusCode.NotFound,
+                            "NotFound",
+                            "no route for ${call.request.local.method.value} ${excerpt(call.request.local.uri)}",
+                        )
+                    }
+                }
+            }
             hosted.values.forEach { (descriptor, implementation) ->
                 descriptor.methods.filter { it.httpMethod != null }.forEach { method ->
                     route(
@@ -202,7 +221,7 @@ internal class DispatchRoutes(
                 // it failed because its time ran out (its own calls, bounded by the same deadline, timed out): say so
                 errors.deadlinePassed(call, what, limit, started = true, failure = e)
             } else {
-                errors.failed(call, what, e)
+                errors.failed(call, what, e, implementation.javaClass, method.method.name)
             }
             null
         }

@@ -48,9 +48,11 @@ internal class ErrorResponses(
         call: ApplicationCall,
         what: String,
         e: Throwable,
+        implementation: Class<*>,
+        methodName: String,
     ) {
         if (e is ServiceErrorException) return call.error(HttpStatusCode.fromValue(e.status), e.type, e.message ?: "")
-        kotlinNullCheck(e)?.let { parameter ->
+        kotlinNullCheck(e, implementation, methodName)?.let { parameter ->
             // a Kotlin implementation's own check of a parameter its interface leaves nullable
             return call.error(HttpStatusCode.BadRequest, "BadArgument", "argument '$parameter' of $what must not be null")
         }
@@ -64,11 +66,21 @@ internal class ErrorResponses(
         }
     }
 
-    /** The parameter named by Kotlin's `Parameter specified as non-null is null: method …, parameter x`; null for other failures. */
-    private fun kotlinNullCheck(e: Throwable): String? {
+    /**
+     * The parameter named by Kotlin's `Parameter specified as non-null is null: method …, parameter x` when the check
+     * is the hosted method's own (its implementation's frame on top: Kotlin trims the check itself away); null for
+     * any other failure, a null check deeper in the implementation included, which is the server's bug, not the caller's.
+     */
+    private fun kotlinNullCheck(
+        e: Throwable,
+        implementation: Class<*>,
+        methodName: String,
+    ): String? {
         if (e !is NullPointerException) return null
         val message = e.message ?: return null
         if (!message.startsWith("Parameter specified as non-null is null:")) return null
+        val top = e.stackTrace.firstOrNull() ?: return null
+        if (top.className != implementation.name || top.methodName != methodName) return null
         return message.substringAfterLast("parameter ", "").takeIf { it.isNotEmpty() }
     }
 
@@ -114,7 +126,7 @@ internal class ErrorResponses(
         val message =
             if (started) {
                 "${limit.describe()} passed before $what finished; the implementation was cancelled" +
-                    (failure?.let { " (it ended with $it)" } ?: "")
+                    (failure?.let { " (it ended with ${if (exposeErrorMessages) it.toString() else it.javaClass.simpleName})" } ?: "")
             } else {
                 "${limit.describe()} had passed before $what could start; the implementation was not run"
             }

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger
  * `{"status":"UP"|"DOWN","checks":{name:{"status":…,"millis":…,"detail":…}}}`, 200 when every check passed,
  * 503 otherwise.
  *
- * The checks run at once, on a small pool of their own (they may block; they never hold a thread that serves
- * calls), each within a hard limit: its `failIfSlowerThan`, else [DEFAULT_LIMIT]. A check that has not answered
+ * The checks run at once, on a pool of their own with a thread per check (they may block; they never hold a thread
+ * that serves calls), each within a hard limit: its `failIfSlowerThan`, else [DEFAULT_LIMIT]. A check that has not answered
  * by then is DOWN; while it still hangs it is not started again, so a hung check holds one thread, not one per
  * request. A check that throws is DOWN with the exception logged; the answer names the exception only when
  * [exposeDetails] is set (its message may hold secrets).
@@ -35,6 +35,7 @@ internal class HealthEndpoint(
 
     // idle threads end after a minute: nothing to close, and a server stopped and started again keeps its checks
     private val pool: ExecutorService by lazy {
+        // a thread per check: a few hung checks never queue the healthy ones behind them
         val size = checks.size.coerceIn(1, MAX_THREADS)
         ThreadPoolExecutor(size, size, 1, TimeUnit.MINUTES, LinkedBlockingQueue()) { task ->
             Thread(task, "switchboard-health-${threads.incrementAndGet()}").apply { isDaemon = true }
@@ -127,7 +128,8 @@ internal class HealthEndpoint(
                 else -> HealthResult(true, millis)
             }
         } catch (e: Exception) {
-            log.warn("Health check {} failed", registration.name, e)
+            // logged when it starts failing, not on every probe of a check that keeps failing
+            if (registration.cached?.second?.healthy != false) log.warn("Health check {} failed", registration.name, e)
             val detail = if (exposeDetails) e.toString() else "threw ${e.javaClass.simpleName} (logged by the server)"
             HealthResult(false, (System.nanoTime() - started) / 1_000_000, detail)
         }
@@ -136,7 +138,7 @@ internal class HealthEndpoint(
     companion object {
         /** The limit of a check registered without `failIfSlowerThan`. */
         val DEFAULT_LIMIT: Duration = Duration.ofSeconds(10)
-        private const val MAX_THREADS = 4
+        private const val MAX_THREADS = 64
         private val log = LoggerFactory.getLogger(HealthEndpoint::class.java)
     }
 }

@@ -58,7 +58,8 @@ public enum class ServerStatus {
  *
  * Bad input gets a JSON error naming what was wrong, and the server keeps serving: unknown service or
  * method 404, malformed body or wrong arguments 400 (naming the parameter), a content type other than
- * JSON 415, a body over the limit 413, an exception in the implementation 500 with its type and message.
+ * JSON 415, a body over the limit 413, an exception in the implementation 500 with an error id the server
+ * logs it under (its message only with `exposeErrorMessages`).
  *
  * A call's deadline travels with it: the caller sends what remains in the `Switchboard-Timeout` header
  * (milliseconds), capped here by [ServiceServerBuilder.maxRequestTimeout]. When it passes, the
@@ -272,7 +273,12 @@ public class ServiceServer internal constructor(
                     request.remoteAddress,
                     e.message,
                 )
-                errors.unauthenticated(call, e.message ?: "bad credentials", access.challenges)
+                if (e.status == 503) {
+                    call.response.headers.append(io.switchboard.RetryPolicy.NOT_PROCESSED_HEADER, "true")
+                    call.error(io.ktor.http.HttpStatusCode.ServiceUnavailable, "AuthenticationUnavailable", e.message ?: "try again")
+                } else {
+                    errors.unauthenticated(call, e.message ?: "bad credentials", access.challenges)
+                }
                 return false
             }
         if (identity != null) call.attributes.put(CALLER, identity)

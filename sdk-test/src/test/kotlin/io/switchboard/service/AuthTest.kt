@@ -55,9 +55,16 @@ class AuthTest :
                         ),
                     ),
                 )
-                authenticator(HmacAuthenticator(mapOf("orders" to SigningKey(ORDERS_SECRET, CallerIdentity("orders", "hmac")))))
+                authenticator(
+                    HmacAuthenticator(
+                        mapOf("orders" to SigningKey(ORDERS_SECRET, CallerIdentity("orders", "hmac", setOf("admin")))),
+                    ),
+                )
                 requireRole("admin", "people", "remove")
                 allowAnonymous("people", "instance")
+                // a whole service open to anyone, but one method of it needs a role: anonymous callers do not get it
+                allowAnonymous("who")
+                requireRole("admin", "who", "echo")
                 healthCheck("database", { true })
             }.startAsync().join()
         val http = HttpClient.newHttpClient()
@@ -87,15 +94,30 @@ class AuthTest :
         }
 
         test("without credentials a call is 401 naming the schemes, before anything hosted is revealed") {
-            send("/_dispatch/who/me", "[]").let {
+            send("/_dispatch/people/search", "[\"a\", 1]").let {
                 it.statusCode() shouldBe 401
                 it.headers().allValues("WWW-Authenticate") shouldBe listOf("Bearer realm=\"switchboard\"", "Switchboard-HMAC-SHA256")
                 it.body() shouldContain "\"type\":\"Unauthenticated\""
-                it.body() shouldContain "who.me needs credentials"
+                it.body() shouldContain "people.search needs credentials"
             }
-            // a service that does not exist answers the same: no 404 to tell it apart
+            // a service, a REST route or a path that does not exist answers the same: no 404 to tell them apart
             send("/_dispatch/secret-service/x", "[]").statusCode() shouldBe 401
             send("/api/people?name=a&limit=1").statusCode() shouldBe 401
+            send("/api/nothing-here").statusCode() shouldBe 401
+            send("/api/nothing-here", headers = mapOf("Authorization" to "Bearer t-ada")).statusCode() shouldBe 404
+        }
+
+        test("an anonymous service does not lend its openness to a method that needs a role") {
+            manager().use { m ->
+                m.getService<WhoService>(Channel.DISPATCH_JSON).me() shouldBe "anonymous"
+                shouldThrow<RemoteServiceException> { m.getService<WhoService>(Channel.DISPATCH_JSON).echo("x") }.status shouldBe 401
+            }
+            manager { addInterceptor(AuthInterceptor("t-ada")) }.use { m ->
+                shouldThrow<RemoteServiceException> { m.getService<WhoService>(Channel.DISPATCH_JSON).echo("x") }.status shouldBe 403
+            }
+            manager { addInterceptor(AuthInterceptor("t-root")) }.use { m ->
+                m.getService<WhoService>(Channel.DISPATCH_JSON).echo("x") shouldBe "x"
+            }
         }
 
         test("a bearer token authenticates; the implementation sees the caller; an unknown token is 401 and never echoed") {
@@ -166,12 +188,13 @@ class AuthTest :
                         .toString(),
                 secret: String = ORDERS_SECRET,
                 sentBody: String = body,
+                host: String = "127.0.0.1:${server.port}",
             ): HttpResponse<String> {
                 val sha = RequestSignature.sha256Hex(body.toByteArray())
                 val signature =
                     RequestSignature.sign(
                         secret.toByteArray(),
-                        RequestSignature.canonical("POST", "/_dispatch/who/echo", timestamp, nonce, sha),
+                        RequestSignature.canonical("POST", host, "/_dispatch/who/echo", timestamp, nonce, sha),
                     )
                 return send(
                     "/_dispatch/who/echo",
@@ -199,6 +222,8 @@ class AuthTest :
             }
             signed("[\"old\"]", timestamp = System.currentTimeMillis() - 600_000).body() shouldContain "outside the 300 s window"
             signed("[\"x\"]", secret = "another-secret-0123456789abcdef01234567").body() shouldContain "the signature does not match"
+            // signed for another instance and replayed to this one: the host is part of what is signed
+            signed("[\"y\"]", host = "10.9.9.9:8080").body() shouldContain "the signature does not match"
             signed("[\"pay 10\"]", sentBody = "[\"pay 10000\"]").let {
                 it.statusCode() shouldBe 401
                 it.body() shouldContain "the body is not the one that was signed"

@@ -30,7 +30,8 @@ internal sealed interface Refusal {
 
 /**
  * A server's authenticators and access rules. With no authenticator every call is allowed. With some, a call
- * needs an identity unless a rule lets it in anonymously, and the roles every rule covering it requires.
+ * needs an identity unless a rule lets it in anonymously and no rule covering it requires a role, and the roles
+ * every rule covering it requires.
  */
 internal class AccessControl(
     val authenticators: List<Authenticator>,
@@ -56,7 +57,8 @@ internal class AccessControl(
         if (!enabled) return null
         val covering = rules.filter { it.covers(service, method) }
         if (identity == null) {
-            return if (covering.any { it.anonymous }) {
+            // a role is never met without an identity, whatever lets the service in anonymously
+            return if (covering.any { it.anonymous } && covering.none { it.role != null }) {
                 null
             } else {
                 Refusal.Unauthenticated("$service.$method needs credentials (${challenges.joinToString(" or ")})")

@@ -21,10 +21,17 @@ public fun interface Authenticator {
     public fun challenge(): String? = null
 }
 
-/** Credentials were presented and are wrong; answered 401 with [message], which must not repeat them. */
-public class AuthenticationException(
-    message: String,
-) : SwitchboardException(message)
+/**
+ * Credentials were presented and are wrong; answered [status] (401) with [message], which must not repeat them.
+ * A check that cannot be made now (a replay cache full, a token store down) uses 503: the caller may try another
+ * instance, as the call was not run.
+ */
+public class AuthenticationException
+    @JvmOverloads
+    constructor(
+        message: String,
+        public val status: Int = 401,
+    ) : SwitchboardException(message)
 
 /** What an [Authenticator] may read of an inbound request. */
 public interface InboundRequest {

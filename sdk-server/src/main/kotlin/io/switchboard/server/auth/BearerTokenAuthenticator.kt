@@ -5,10 +5,10 @@ import io.switchboard.auth.RequestSignature
 import java.util.function.Function
 
 /**
- * Authenticates `Authorization: Bearer <token>` against known tokens (from configuration, say, or a secret
- * store through [withLookup]). Tokens are kept and looked up by their SHA-256, so neither memory nor the lookup's
- * timing gives a token away. A request without a bearer token is left to the next authenticator; one with an
- * unknown token is answered 401.
+ * Authenticates `Authorization: Bearer <token>` against known tokens (from configuration, say), or through a lookup
+ * of the application's own ([withLookup]: a token store, which then sees the token). Known tokens are kept and looked
+ * up by their SHA-256, so neither memory nor the lookup's timing gives one away. A request without a bearer token is
+ * left to the next authenticator; one with an unknown token is answered 401.
  */
 public class BearerTokenAuthenticator private constructor(
     private val lookup: (String) -> CallerIdentity?,

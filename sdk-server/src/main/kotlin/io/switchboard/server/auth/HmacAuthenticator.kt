@@ -3,7 +3,6 @@ package io.switchboard.server.auth
 import io.switchboard.auth.CallerIdentity
 import io.switchboard.auth.RequestSignature
 import java.time.Duration
-import java.util.concurrent.ConcurrentHashMap
 
 /**
  * Authenticates requests signed with [RequestSignature]'s scheme (a caller's `SigningInterceptor`): the key must
@@ -12,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap
  *
  * @param keys each key id's secret (at least 32 bytes) and the identity it authenticates as.
  * @param window how far a request's timestamp may be from now, either way; 5 minutes by default.
- * @param maxNonces how many nonces are remembered at most; past it (a flood of signed requests within one window)
- *   signed requests are refused rather than checked for replays less carefully.
+ * @param maxNonces how many nonces are remembered at most; past a third of it within one window (a flood of signed
+ *   requests) signed requests are answered 503, marked not processed, rather than checked for replays less carefully.
  */
 public class HmacAuthenticator
     @JvmOverloads
@@ -23,7 +22,13 @@ public class HmacAuthenticator
         private val maxNonces: Int = 1_000_000,
     ) : Authenticator {
         private val keys = keys.toMap()
-        private val seen = ConcurrentHashMap<String, Long>()
+
+        // nonces in three generations of one window each: a nonce stays at least two windows, as long as a request
+        // carrying it can be inside the window (its timestamp may be up to one window ahead); dropping the oldest
+        // generation is the only cleanup
+        private val generations = Array(3) { HashSet<String>() }
+        private var generationStart = System.currentTimeMillis()
+        private val perGeneration = maxOf(1, maxNonces / 3)
 
         init {
             require(this.keys.isNotEmpty()) { "keys: none (expected: at least one key id and secret)" }
@@ -53,45 +58,41 @@ public class HmacAuthenticator
                 )
             }
             if (nonce.length !in 16..128) throw AuthenticationException("${RequestSignature.NONCE} must be 16 to 128 characters")
-            val expected =
-                RequestSignature.sign(
-                    key.secret,
-                    RequestSignature.canonical(request.method, request.target, timestamp, nonce, contentSha256),
-                )
-            if (!RequestSignature.matches(
-                    expected,
-                    signature,
-                )
-            ) {
+            val host = hostWithPort(request.header("Host") ?: throw AuthenticationException("a signed request needs a Host header"))
+            val canonical = RequestSignature.canonical(request.method, host, request.target, timestamp, nonce, contentSha256)
+            if (!RequestSignature.matches(RequestSignature.sign(key.secret, canonical), signature)) {
                 throw AuthenticationException("the signature does not match the request (key '$keyId')")
             }
-            remember(keyId, nonce, timestamp, now)
+            remember("$keyId:$nonce", now)
             request.requireBodySha256(contentSha256)
             return key.identity
         }
 
-        /** Records the nonce for the window; a nonce seen before within it is a replay. */
+        /** Records [nonce]; one seen before within the window is a replay. Past [maxNonces] per window, 503. */
         private fun remember(
-            keyId: String,
             nonce: String,
-            timestamp: Long,
             now: Long,
-        ) {
-            if (seen.size >= maxNonces) {
-                seen.entries.removeIf { it.value < now }
-                if (seen.size >=
-                    maxNonces
-                ) {
-                    throw AuthenticationException("too many signed requests within the window to check for replays; try again")
+        ) = synchronized(generations) {
+            val elapsed = now - generationStart
+            if (elapsed >= window.toMillis()) {
+                val steps = minOf(elapsed / window.toMillis(), generations.size.toLong()).toInt()
+                repeat(steps) {
+                    val oldest = generations[generations.size - 1]
+                    for (k in generations.size - 1 downTo 1) generations[k] = generations[k - 1]
+                    oldest.clear()
+                    generations[0] = oldest
                 }
+                generationStart = now
             }
-            val expiry = timestamp + window.toMillis()
-            if (seen.putIfAbsent("$keyId:$nonce", expiry) !=
-                null
-            ) {
-                throw AuthenticationException("the request was replayed (its nonce was seen already)")
+            if (generations.any { nonce in it }) throw AuthenticationException("the request was replayed (its nonce was seen already)")
+            if (generations[0].size >= perGeneration) {
+                throw AuthenticationException("too many signed requests within one window to check for replays; try again", 503)
             }
+            generations[0] += nonce
         }
+
+        /** The `Host` header with its port: the default one (80) when it names none, as a caller signs it. */
+        private fun hostWithPort(host: String): String = if (host.substringAfterLast(']').contains(':')) host else "$host:80"
 
         override fun challenge(): String = "Switchboard-HMAC-SHA256"
 
