@@ -7,6 +7,7 @@ import io.ktor.server.application.ApplicationCall
 import io.ktor.server.response.respondText
 import io.switchboard.RetryPolicy
 import io.switchboard.SwitchboardHeaders
+import io.switchboard.server.auth.AuthenticationException
 import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.service.ServiceErrorException
@@ -92,6 +93,23 @@ internal class ErrorResponses(
     ) {
         challenges.forEach { call.response.headers.append(HttpHeaders.WWWAuthenticate, it) }
         call.error(HttpStatusCode.Unauthorized, "Unauthenticated", message)
+    }
+
+    /**
+     * Answers an authenticator's refusal [e]: 401 with its message and the [challenges]; or, for a check that could
+     * not be made now (status 503), 503 marked not processed, so the caller may try another instance.
+     */
+    suspend fun authenticationFailed(
+        call: ApplicationCall,
+        e: AuthenticationException,
+        challenges: List<String>,
+    ) {
+        if (e.status == HttpStatusCode.ServiceUnavailable.value) {
+            call.response.headers.append(RetryPolicy.NOT_PROCESSED_HEADER, "true")
+            call.error(HttpStatusCode.ServiceUnavailable, "AuthenticationUnavailable", e.message ?: "try again")
+        } else {
+            unauthenticated(call, e.message ?: "bad credentials", challenges)
+        }
     }
 
     /** Answers 403 with [message]. */

@@ -273,12 +273,7 @@ public class ServiceServer internal constructor(
                     request.remoteAddress,
                     e.message,
                 )
-                if (e.status == 503) {
-                    call.response.headers.append(io.switchboard.RetryPolicy.NOT_PROCESSED_HEADER, "true")
-                    call.error(io.ktor.http.HttpStatusCode.ServiceUnavailable, "AuthenticationUnavailable", e.message ?: "try again")
-                } else {
-                    errors.unauthenticated(call, e.message ?: "bad credentials", access.challenges)
-                }
+                errors.authenticationFailed(call, e, access.challenges)
                 return false
             }
         if (identity != null) call.attributes.put(CALLER, identity)
