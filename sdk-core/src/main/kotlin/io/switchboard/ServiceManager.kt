@@ -94,7 +94,7 @@ public class ServiceManager internal constructor(
     public val engine: HttpEngine = builder.engine
 
     private val settings =
-        HttpSettings(builder.engine, connectTimeout, readTimeout, requestTimeout, connectionPoolSize, builder.keepAlive)
+        HttpSettings(builder.engine, connectTimeout, readTimeout, requestTimeout, connectionPoolSize, builder.keepAlive, builder.tls)
     private val transport = builder.transport
 
     // the default engine's client: the manager's calls go straight over it, with no Ktor HttpClient
@@ -105,6 +105,14 @@ public class ServiceManager internal constructor(
     private val callChain = InterceptorChain(builder.callInterceptors, CallInterceptor::name, CallInterceptor::order)
     private val codec = builder.codec
     private val serviceSettings: Map<String, ServiceSettings> = LinkedHashMap(builder.serviceSettings)
+
+    init {
+        val ownTls = serviceSettings.filterValues { it.tls != null }.keys
+        if (ownTls.isNotEmpty() && (transport != null || engine != HttpEngine.NETTY)) {
+            throw ConfigurationException("TLS settings of their own for $ownTls need the default netty engine (this manager uses $engine)")
+        }
+    }
+
     private val defaultBalancer = builder.defaultBalancer
     private val timeouts = TimeoutPolicy(settings, serviceSettings)
     private val outlierDetection = builder.outlierDetection
@@ -122,7 +130,9 @@ public class ServiceManager internal constructor(
     private val writer = RequestWriter(codec, timeouts)
     private val pipeline =
         CallPipeline(
-            netty?.let { NettyCallTransport(it, writer, settings) } ?: KtorCallTransport(client!!, writer),
+            netty?.let { n ->
+                NettyCallTransport(n, writer, settings) { service -> (serviceSettings[service]?.tls ?: builder.tls).nettyContext }
+            } ?: KtorCallTransport(client!!, writer),
             selector,
             writer,
             FailureTranslator(timeouts),

@@ -50,6 +50,14 @@ public class ServiceManagerBuilder internal constructor() {
     internal var retry: RetryPolicy = RetryPolicy.DEFAULT
     internal var outlierDetection: OutlierDetection = OutlierDetection.DEFAULT
     internal var instanceSnapshot: InstanceSnapshot? = null
+    internal var tls: io.switchboard.tls.ClientTls = io.switchboard.tls.ClientTls.DEFAULT
+
+    /**
+     * How instances the registry marks secure are called over `https`: the certificates trusted (the JVM's by
+     * default), a client certificate for servers that ask for one, hostname verification (on by default). A
+     * service's own settings may replace it ([ServiceSettings.Builder.tls]).
+     */
+    public fun tls(tls: io.switchboard.tls.ClientTls): ServiceManagerBuilder = apply { this.tls = tls }
 
     /**
      * Keeps the last good instance list of each called service in a file ([InstanceSnapshot]), so a manager

@@ -39,6 +39,9 @@ public class ServiceSettings private constructor(
 
     public val outlierDetection: OutlierDetection? = builder.outlierDetection
 
+    /** How this service is called over `https`, replacing the manager's [io.switchboard.tls.ClientTls]; null to follow it. */
+    public val tls: io.switchboard.tls.ClientTls? = builder.tls
+
     /** A builder starting from these settings. */
     public fun newBuilder(): Builder = Builder(this)
 
@@ -58,6 +61,13 @@ public class ServiceSettings private constructor(
         internal var idempotent: Boolean? = from?.idempotent
         internal var retryOverrides: RetryOverrides? = from?.retryOverrides
         internal var outlierDetection: OutlierDetection? = from?.outlierDetection
+        internal var tls: io.switchboard.tls.ClientTls? = from?.tls
+
+        /**
+         * How this service's secure instances are called (trust, client certificate, hostname verification), in
+         * place of the manager's. Needs the default Netty engine.
+         */
+        public fun tls(tls: io.switchboard.tls.ClientTls): Builder = apply { this.tls = tls }
 
         /** The outlier ejection of this service. */
         public fun outlierDetection(policy: OutlierDetection): Builder = apply { outlierDetection = policy }

@@ -6,7 +6,9 @@ import io.ktor.client.engine.HttpClientEngine
 import io.ktor.client.engine.cio.CIO
 import io.ktor.client.engine.cio.endpoint
 import io.ktor.client.plugins.HttpTimeout
+import io.switchboard.ConfigurationException
 import io.switchboard.HttpEngine
+import io.switchboard.tls.ClientTls
 import kotlinx.coroutines.Job
 import okhttp3.ConnectionPool
 import okhttp3.Dispatcher
@@ -22,6 +24,7 @@ internal class HttpSettings(
     val requestTimeout: Duration?,
     val connectionPoolSize: Int,
     val keepAlive: Duration,
+    val tls: ClientTls = ClientTls.DEFAULT,
 )
 
 /** Creates the one pooled Ktor client of a manager (or one over [transport], when given). */
@@ -48,7 +51,13 @@ internal fun createHttpClient(
                     .writeTimeout(settings.readTimeout)
                     // never resend by itself: the attempt loop decides what may be repeated, and where
                     .retryOnConnectionFailure(false)
-                    .build()
+                    .apply {
+                        if (settings.tls !== ClientTls.DEFAULT) {
+                            val (context, trustManager) = settings.tls.jdkContext
+                            sslSocketFactory(context.socketFactory, trustManager)
+                            if (!settings.tls.hostnameVerification) hostnameVerifier { _, _ -> true }
+                        }
+                    }.build()
             val engine = OkHttpTransport(okHttp)
             HttpClient(engine) { common(settings) }.also { client ->
                 // a client made over a given engine leaves it open: close it with the client
@@ -62,6 +71,11 @@ internal fun createHttpClient(
         }
 
         HttpEngine.CIO -> {
+            if (settings.tls !== ClientTls.DEFAULT) {
+                throw ConfigurationException(
+                    "TLS settings (trust, client certificate, hostname verification) need the netty or okhttp engine, not cio",
+                )
+            }
             HttpClient(CIO) {
                 engine {
                     maxConnectionsCount = pool

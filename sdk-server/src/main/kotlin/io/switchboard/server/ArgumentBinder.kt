@@ -17,6 +17,7 @@ import kotlinx.io.readByteArray
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonPrimitive
+import java.nio.charset.Charset
 
 /**
  * Turns a request into the arguments of a hosted method: the path, query, header and body parameters of
@@ -29,6 +30,7 @@ internal class ArgumentBinder(
     private val codec: Codec,
     private val maxBodyBytes: Long,
     private val errors: ErrorResponses,
+    private val json: JsonBodyReader,
 ) {
     /** The arguments of REST route [method] of [descriptor]; null after answering. */
     suspend fun restArguments(
@@ -71,7 +73,7 @@ internal class ArgumentBinder(
                             errors.unsupported(call)
                             return null
                         }
-                        val body = readBody(call) ?: return null
+                        val body = readJson(call, "${descriptor.name}.${method.name}") ?: return null
                         decodeArgument(call, descriptor.name, method, i, body) ?: return null
                     }
                 }
@@ -102,6 +104,39 @@ internal class ArgumentBinder(
         if (call.request.headers["Content-Type"] == null) return false
         val type = contentTypeOf(call) ?: return false
         return type == ContentType.Any || type.match(ContentType.Application.Json)
+    }
+
+    /**
+     * The JSON body of a call of [what], read strictly ([JsonBodyReader]) in the charset its `Content-Type` names
+     * (UTF-8 when it names none); null after answering 413, 415 for a charset this server does not know, or 400
+     * saying what is wrong with the JSON and where.
+     */
+    suspend fun readJson(
+        call: ApplicationCall,
+        what: String,
+    ): JsonElement? {
+        val charset = charsetOf(call) ?: return null
+        val body = readBody(call) ?: return null
+        return try {
+            json.read(body, charset)
+        } catch (e: MalformedJsonException) {
+            call.error(HttpStatusCode.BadRequest, "MalformedBody", "the body of $what is not valid JSON: ${e.message}")
+            null
+        }
+    }
+
+    /** The charset a JSON body is in: UTF-8 unless its `Content-Type` names another; null after answering 415. */
+    private suspend fun charsetOf(call: ApplicationCall): Charset? {
+        val name = contentTypeOf(call)?.parameter("charset") ?: return Charsets.UTF_8
+        val charset = runCatching { Charset.forName(name.trim('"')) }.getOrNull()
+        if (charset == null) {
+            call.error(
+                HttpStatusCode.UnsupportedMediaType,
+                "UnsupportedCharset",
+                "the body's charset '${excerpt(name)}' is not one this server reads (UTF-8 is)",
+            )
+        }
+        return charset
     }
 
     /** The request's content type; null when the header does not parse. */

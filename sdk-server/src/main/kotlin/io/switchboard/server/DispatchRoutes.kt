@@ -21,7 +21,6 @@ import io.switchboard.spi.Codec
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeoutOrNull
-import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlin.time.Duration.Companion.nanoseconds
 
@@ -107,9 +106,9 @@ internal class DispatchRoutes(
         val binary = BinaryDispatchFormat.entries.firstOrNull { type != null && type.match(ContentType.parse(it.contentType)) }
         if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation, limit)
         if (!binder.isJson(call)) return errors.unsupported(call)
-        val body = binder.readBody(call) ?: return
+        val body = binder.readJson(call, "$serviceName.$methodName") ?: return
         val array =
-            runCatching { Json.parseToJsonElement(body.decodeToString()) }.getOrNull() as? JsonArray
+            body as? JsonArray
                 ?: return call.error(
                     HttpStatusCode.BadRequest,
                     "MalformedBody",

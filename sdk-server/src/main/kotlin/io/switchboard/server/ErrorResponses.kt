@@ -44,6 +44,16 @@ internal class ErrorResponses(
     private val exposeErrorMessages: Boolean,
     private val exposeStackTraces: Boolean,
 ) {
+    /** Answers 421 for a request whose `Host` header names a host this server does not answer for. */
+    suspend fun hostNotAllowed(call: ApplicationCall) {
+        val host = call.request.headers["Host"]
+        call.error(
+            HttpStatusCode(421, "Misdirected Request"),
+            "HostNotAllowed",
+            if (host == null) "the request names no host (Host header)" else "this server does not answer for host '${excerpt(host)}'",
+        )
+    }
+
     /** Answers for an exception [e] thrown by the implementation of [what] (`Service.method`). */
     suspend fun failed(
         call: ApplicationCall,

@@ -1,5 +1,6 @@
 package io.switchboard.server
 
+import io.ktor.http.HttpStatusCode
 import io.ktor.server.application.ApplicationCallPipeline
 import io.ktor.server.engine.EmbeddedServer
 import io.ktor.server.engine.connector
@@ -91,7 +92,7 @@ public class ServiceServer internal constructor(
         DispatchRoutes(
             hosted,
             builder.codec,
-            ArgumentBinder(builder.codec, builder.maxBodyBytes, errors),
+            ArgumentBinder(builder.codec, builder.maxBodyBytes, errors, JsonBodyReader(builder.maxJsonDepth, builder.maxJsonStringLength)),
             errors,
             healthEndpoint,
             InboundDeadlines(builder.maxRequestTimeout, errors),
@@ -100,6 +101,8 @@ public class ServiceServer internal constructor(
 
     private val guard =
         ConnectionGuard(builder.maxConnections, builder.idleTimeout, builder.requestReadTimeout, builder.maxBodyBytes)
+    private val tls = builder.tls
+    private val allowedHosts = builder.allowedHosts?.let { it + HostAllowList.normalize(advertisedHost) }
     private val maxHeaderBytes = builder.maxHeaderBytes
     private val maxRequestLineBytes = builder.maxRequestLineBytes
     private val calls = InFlightCalls()
@@ -134,8 +137,8 @@ public class ServiceServer internal constructor(
     public var instances: List<ServiceInstance> = emptyList()
         private set
 
-    /** `http://host:port` of the server. */
-    public val baseUrl: String get() = "http://$advertisedHost:$port"
+    /** `http://host:port` of the server, or `https://` with TLS. */
+    public val baseUrl: String get() = "${if (tls != null) "https" else "http"}://$advertisedHost:$port"
 
     /**
      * Runs the start-up hooks and [Lifecycle.onStart] of the hosted components, starts listening, then
@@ -167,6 +170,7 @@ public class ServiceServer internal constructor(
                             advertisedHost,
                             port,
                             weight = weight,
+                            secure = tls != null,
                             metadata = mapOf(DispatchProtocol.CHANNELS_METADATA to CHANNELS),
                         )
                     }
@@ -234,9 +238,18 @@ public class ServiceServer internal constructor(
             shutdownTimeout = SHUTDOWN_TIMEOUT_MILLIS
             maxHeaderSize = maxHeaderBytes
             maxInitialLineLength = maxRequestLineBytes
-            channelPipelineConfig = { guard.install(this) }
+            channelPipelineConfig = {
+                guard.install(this)
+                // first: the connection guard then counts and times the decrypted bytes
+                tls?.let { addFirst("ssl", it.context.newHandler(channel().alloc())) }
+            }
         }) {
             intercept(ApplicationCallPipeline.Setup) {
+                if (allowedHosts != null && !HostAllowList.allows(allowedHosts, context.request.headers["Host"])) {
+                    errors.hostNotAllowed(context)
+                    finish()
+                    return@intercept
+                }
                 if (!calls.enter()) {
                     errors.shuttingDown(context)
                     finish()
@@ -247,7 +260,14 @@ public class ServiceServer internal constructor(
                         finish()
                         return@intercept
                     }
-                    proceed()
+                    try {
+                        proceed()
+                    } catch (e: Exception) {
+                        // a path or query that is not valid percent-encoding, or another request Ktor cannot read: the
+                        // caller's mistake, answered as a JSON error
+                        if (e !is io.ktor.http.URLDecodeException && e !is io.ktor.server.plugins.BadRequestException) throw e
+                        if (!context.response.isCommitted) context.error(HttpStatusCode.BadRequest, "MalformedRequest", malformed(e))
+                    }
                 } finally {
                     calls.leave()
                 }
@@ -278,6 +298,17 @@ public class ServiceServer internal constructor(
             }
         if (identity != null) call.attributes.put(CALLER, identity)
         return true
+    }
+
+    private fun malformed(e: Exception): String {
+        val decode =
+            e is io.ktor.http.URLDecodeException || e.cause is io.ktor.http.URLDecodeException ||
+                e.message?.startsWith("Url decode") == true
+        return if (decode) {
+            "the request target has broken percent-encoding"
+        } else {
+            "the request cannot be read: ${excerpt(e.message ?: e.javaClass.simpleName)}"
+        }
     }
 
     private suspend fun stopRunning() {

@@ -213,6 +213,48 @@ public class ServiceServerBuilder internal constructor() {
             maxRequestLineBytes = bytes
         }
 
+    internal var maxJsonDepth: Int = 128
+    internal var maxJsonStringLength: Int = 1 shl 20
+    internal var allowedHosts: Set<String>? = null
+    internal var tls: ServerTls? = null
+
+    /**
+     * Serves over TLS (`https`) with [tls]: its certificate, and the client certificates it asks for. The hosted
+     * services are then registered as secure, so that callers reach them over `https`. Plain HTTP by default.
+     */
+    public fun tls(tls: ServerTls): ServiceServerBuilder = apply { this.tls = tls }
+
+    /**
+     * How deep JSON arrays and objects may nest in a request body; 128 by default, at most 1,000. Deeper is
+     * answered 400 before any of it is decoded.
+     */
+    public fun maxJsonDepth(depth: Int): ServiceServerBuilder =
+        apply {
+            require(depth in 1..1000) { "maxJsonDepth: $depth (expected: 1..1000)" }
+            maxJsonDepth = depth
+        }
+
+    /** How many characters a JSON string (or key) in a request body may have; 1,048,576 by default. Longer is answered 400. */
+    public fun maxJsonStringLength(length: Int): ServiceServerBuilder =
+        apply {
+            require(length > 0) { "maxJsonStringLength: $length (expected: > 0)" }
+            maxJsonStringLength = length
+        }
+
+    /**
+     * The host names (or addresses) callers may address this server by, in the `Host` header; any by default.
+     * A request naming another host (or none) is answered 421 before anything else is done for it. Set it on a
+     * server a browser can reach: a web page that rebinds its own name to this server's address then cannot read
+     * the answers. A port in the header is ignored; names compare without case.
+     */
+    public fun allowedHosts(vararg hosts: String): ServiceServerBuilder =
+        apply {
+            require(hosts.isNotEmpty() && hosts.none { it.isBlank() || it.contains('/') }) {
+                "allowedHosts: ${hosts.toList()} (expected: one or more host names or addresses, without scheme or port)"
+            }
+            allowedHosts = (allowedHosts.orEmpty() + hosts.map { HostAllowList.normalize(it) }).toSet()
+        }
+
     private fun positive(
         name: String,
         value: Duration,

@@ -115,7 +115,7 @@ class ServiceInterfaceTest :
                 }
                 post("/_dispatch/people/find", "{not json").let { (status, text) ->
                     status shouldBe 400
-                    text shouldContain "the body of people.find is not a JSON array of arguments"
+                    text shouldContain "the body of people.find is not valid JSON: Unexpected character"
                 }
                 post("/_dispatch/people/search", "[\"a\"]").let { (status, text) ->
                     status shouldBe 400

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderNames
 import io.netty.handler.codec.http.HttpHeaderValues
 import io.netty.handler.codec.http.HttpMethod
 import io.netty.handler.codec.http.HttpVersion
+import io.netty.handler.ssl.SslContext
 import io.switchboard.RequestContext
 import io.switchboard.ServiceInstance
 import io.switchboard.SwitchboardHeaders
@@ -37,6 +38,8 @@ internal class NettyCallTransport(
     private val client: NettyClient,
     private val writer: RequestWriter,
     private val settings: HttpSettings,
+    /** The TLS context for a service's secure instances. */
+    private val tlsFor: (String) -> SslContext,
 ) : CallTransport {
     override suspend fun <R> exchange(
         context: RequestContext,
@@ -59,6 +62,7 @@ internal class NettyCallTransport(
             try {
                 client.exchange(
                     Address(instance.host, instance.port, tls),
+                    if (tls) tlsFor(context.serviceName) else null,
                     request,
                     connectBound,
                     TimeUnit.MILLISECONDS.toNanos(readMillis),

@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.FullHttpRequest
 import io.netty.handler.codec.http.HttpClientCodec
 import io.netty.handler.codec.http.HttpContentDecompressor
 import io.netty.handler.ssl.SslContext
-import io.netty.handler.ssl.SslContextBuilder
 import kotlinx.coroutines.suspendCancellableCoroutine
 import java.net.InetSocketAddress
 import java.time.Duration
@@ -45,9 +44,13 @@ internal class NettyClient(
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
 
-    private val pools = ConcurrentHashMap<Address, ChannelPool>()
+    /** A pool per address and TLS context (services may call one address with TLS settings of their own). */
+    private val pools = ConcurrentHashMap<PoolKey, ChannelPool>()
 
-    private val tls: SslContext by lazy { SslContextBuilder.forClient().build() }
+    private data class PoolKey(
+        val address: Address,
+        val tls: SslContext?,
+    )
 
     /** `epoll` or `nio`. */
     val transport: String get() = loops.transport
@@ -60,6 +63,7 @@ internal class NettyClient(
      */
     suspend fun exchange(
         address: Address,
+        tls: SslContext?,
         request: FullHttpRequest,
         connectTimeoutMillis: Long,
         readTimeoutNanos: Long,
@@ -68,7 +72,8 @@ internal class NettyClient(
         failures: FailureMapper,
     ): NettyResponse {
         if (closed) throw java.io.IOException("the client is closed")
-        val pool = pools[address] ?: pools.computeIfAbsent(address, ::newPool)
+        val key = PoolKey(address, if (address.tls) tls ?: DEFAULT_TLS else null)
+        val pool = pools[key] ?: pools.computeIfAbsent(key, ::newPool)
         // a pool made while the client was closing would never be closed: close it now
         if (closed) pool.close()
         val (pooled, reused) =
@@ -87,15 +92,19 @@ internal class NettyClient(
     }
 
     /** The open and idle channels to [address], for tests and diagnostics. */
-    fun channels(address: Address): Pair<Int, Int> = pools[address]?.let { it.openChannels to it.idleChannels } ?: (0 to 0)
+    fun channels(address: Address): Pair<Int, Int> {
+        val matching = pools.filterKeys { it.address == address }.values
+        return matching.sumOf { it.openChannels } to matching.sumOf { it.idleChannels }
+    }
 
     /** Closes the idle channels to an address that left (its busy ones close when their exchange ends). */
     fun evict(address: Address) {
-        pools.remove(address)?.close()
+        pools.keys.filter { it.address == address }.forEach { key -> pools.remove(key)?.close() }
     }
 
-    private fun newPool(address: Address): ChannelPool =
-        ChannelPool("${address.host}:${address.port}", maxChannels) { connectTimeoutMillis ->
+    private fun newPool(key: PoolKey): ChannelPool {
+        val address = key.address
+        return ChannelPool("${address.host}:${address.port}", maxChannels) { connectTimeoutMillis ->
             val handler = ExchangeHandler(keepAlive.toNanos())
             val future =
                 bootstrap
@@ -105,7 +114,7 @@ internal class NettyClient(
                         object : ChannelInitializer<SocketChannel>() {
                             override fun initChannel(channel: SocketChannel) {
                                 val pipeline = channel.pipeline()
-                                if (address.tls) pipeline.addLast(tls.newHandler(channel.alloc(), address.host, address.port))
+                                key.tls?.let { pipeline.addLast(it.newHandler(channel.alloc(), address.host, address.port)) }
                                 // answers with headers up to 256 KB, as OkHttp allows
                                 pipeline.addLast(HttpClientCodec(4096, 256 * 1024, 8192))
                                 pipeline.addLast(HttpContentDecompressor(0))
@@ -115,9 +124,15 @@ internal class NettyClient(
                     ).connect(InetSocketAddress(address.host, address.port))
             future to handler
         }
+    }
 
     @Volatile
     private var closed = false
+
+    private companion object {
+        /** The JVM's trusted authorities, hostnames verified: for a caller that gives no context. */
+        val DEFAULT_TLS: SslContext by lazy { io.switchboard.tls.ClientTls.DEFAULT.nettyContext }
+    }
 
     override fun close() {
         closed = true

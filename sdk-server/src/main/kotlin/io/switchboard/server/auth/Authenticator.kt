@@ -2,6 +2,7 @@ package io.switchboard.server.auth
 
 import io.switchboard.SwitchboardException
 import io.switchboard.auth.CallerIdentity
+import java.security.cert.X509Certificate
 
 /**
  * Establishes who sent a request to a `ServiceServer`. Several may be installed; each is asked in turn until
@@ -52,4 +53,10 @@ public interface InboundRequest {
      * answered 401. A signature that covers the body's hash uses this.
      */
     public fun requireBodySha256(sha256Hex: String)
+
+    /**
+     * The certificate chain the caller presented in the TLS handshake, its own certificate first; empty over plain
+     * HTTP or when it presented none.
+     */
+    public val peerCertificates: List<X509Certificate> get() = emptyList()
 }
