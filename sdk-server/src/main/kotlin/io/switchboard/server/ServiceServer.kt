@@ -10,6 +10,7 @@ import io.ktor.server.routing.routing
 import io.switchboard.ServiceInstance
 import io.switchboard.server.auth.AccessControl
 import io.switchboard.server.auth.AuthenticationException
+import io.switchboard.server.openapi.OpenApiRoutes
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
@@ -96,6 +97,7 @@ public class ServiceServer internal constructor(
             healthEndpoint,
             InboundDeadlines(builder.maxRequestTimeout, errors),
             access,
+            builder.openApi?.let { OpenApiRoutes(hosted.values.map { it.first }, it, access, errors) },
         )
 
     private val guard =
