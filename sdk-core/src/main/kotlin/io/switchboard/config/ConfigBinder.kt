@@ -32,10 +32,21 @@ internal object ConfigBinder {
             "retry",
             "outlier-detection",
             "instance-snapshot",
+            "tls",
         )
     private val snapshotKeys = listOf("path", "max-age")
     private val serviceKeys =
-        listOf("lb-type", "connection-timeout", "read-timeout", "request-timeout", "instances", "retry", "idempotent", "outlier-detection")
+        listOf(
+            "lb-type",
+            "connection-timeout",
+            "read-timeout",
+            "request-timeout",
+            "instances",
+            "retry",
+            "idempotent",
+            "outlier-detection",
+            "tls",
+        )
 
     /** The keys of a `retry` section, wherever one appears (the manager, a service, a client spec's endpoint). */
     internal val retryKeys: List<String> =
@@ -109,6 +120,7 @@ internal object ConfigBinder {
             retry = retry,
             outlierDetection = section.section("outlier-detection", outlierKeys)?.let(::outlierDetection),
             instanceSnapshot = section.section("instance-snapshot", snapshotKeys)?.let(::instanceSnapshot),
+            tls = section.section("tls", TLS_KEYS)?.let(::clientTls),
         )
     }
 
@@ -175,6 +187,7 @@ internal object ConfigBinder {
             idempotent = section.boolean("idempotent"),
             retryOverrides = retry,
             outlierDetection = section.section("outlier-detection", outlierKeys)?.let(::outlierDetection),
+            tls = section.section("tls", TLS_KEYS)?.let(::clientTls),
         )
     }
 

@@ -85,6 +85,7 @@ public class SwitchboardConfig internal constructor(
         caller.retry?.let(builder::retry)
         caller.outlierDetection?.let(builder::outlierDetection)
         caller.instanceSnapshot?.let(builder::instanceSnapshot)
+        caller.tls?.let(builder::tls)
         caller.interceptors.logging?.let { builder.addInterceptor(LoggingInterceptor(it.logRequest, it.logResponse, it.level)) }
         caller.interceptors.auth?.let { builder.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
         if (caller.interceptors.metrics) builder.addInterceptor(MetricsInterceptor())
@@ -99,6 +100,7 @@ public class SwitchboardConfig internal constructor(
             settings.retryOverrides = service.retryOverrides
             service.idempotent?.let(settings::idempotent)
             service.outlierDetection?.let(settings::outlierDetection)
+            service.tls?.let(settings::tls)
             builder.service(name, settings.build())
             if (service.instances.isNotEmpty()) builder.staticInstances(name, service.instances)
         }
@@ -138,6 +140,8 @@ public class SwitchboardConfig internal constructor(
  * @property retry `retry`: when failed attempts are tried again elsewhere; null for [RetryPolicy.DEFAULT].
  * @property outlierDetection `outlier-detection`: when failing instances are ejected; null for [OutlierDetection.DEFAULT].
  * @property instanceSnapshot `instance-snapshot`: where the last good instance lists are kept on disk; null for none.
+ * @property tls `tls`: how secure instances are called (trust, client certificate, hostname verification); null for
+ *   the JVM's trusted authorities.
  */
 public class ServiceCallerConfig
     internal constructor(
@@ -153,6 +157,7 @@ public class ServiceCallerConfig
         public val retry: RetryPolicy? = null,
         public val outlierDetection: OutlierDetection? = null,
         public val instanceSnapshot: InstanceSnapshot? = null,
+        public val tls: io.switchboard.tls.ClientTls? = null,
     ) {
         override fun toString(): String =
             "ServiceCallerConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +
@@ -239,6 +244,7 @@ public class AuthConfig
  * @property idempotent `idempotent`: whether every call of the service may be repeated safely (a service whose
  *   POSTs are idempotent), so its failed attempts are retried like a GET's; null to go by each call's method.
  * @property outlierDetection the service's outlier ejection, or null for the manager's.
+ * @property tls the service's `tls` section, or null for the manager's.
  */
 public class ServiceConfig
     internal constructor(
@@ -251,6 +257,7 @@ public class ServiceConfig
         public val idempotent: Boolean? = null,
         internal val retryOverrides: RetryOverrides? = null,
         public val outlierDetection: OutlierDetection? = null,
+        public val tls: io.switchboard.tls.ClientTls? = null,
     ) {
         override fun toString(): String =
             "ServiceConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +

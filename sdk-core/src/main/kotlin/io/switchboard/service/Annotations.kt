@@ -1,5 +1,8 @@
 package io.switchboard.service
 
+import kotlinx.serialization.ExperimentalSerializationApi
+import kotlinx.serialization.SerialInfo
+
 /**
  * Marks an interface as a service: callers get a proxy of it ([io.switchboard.ServiceManager.getService]),
  * a server hosts an implementation of it.
@@ -15,6 +18,32 @@ public annotation class Service(
     val name: String = "",
     val description: String = "",
     val path: String = "",
+)
+
+/**
+ * What a service, a method, a parameter or a field is for, in words for the people who read the service's
+ * OpenAPI document (`ServiceServerBuilder.openApi`) and its Swagger UI page.
+ *
+ * On a service interface it is the service's description, unless `@Service(description = …)` gives one. On a
+ * method, it describes the operation; on a parameter, the parameter. On a property of a `@Serializable` class
+ * (write `@property:Description` on a constructor property) or on a field of a Java class or record, it describes
+ * that field in the type's JSON schema.
+ *
+ * @property value the description; Markdown is allowed, as OpenAPI allows it.
+ */
+@OptIn(ExperimentalSerializationApi::class)
+@SerialInfo
+@Target(
+    AnnotationTarget.CLASS,
+    AnnotationTarget.FUNCTION,
+    AnnotationTarget.VALUE_PARAMETER,
+    AnnotationTarget.PROPERTY,
+    AnnotationTarget.FIELD,
+)
+@Retention(AnnotationRetention.RUNTIME)
+@MustBeDocumented
+public annotation class Description(
+    val value: String,
 )
 
 /** A GET on path [value] (relative to the service's prefix; `{name}` placeholders are filled from `@Path` parameters). */

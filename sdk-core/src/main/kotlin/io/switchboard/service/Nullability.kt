@@ -3,6 +3,7 @@ package io.switchboard.service
 import java.lang.reflect.AnnotatedElement
 import java.lang.reflect.Method
 import kotlin.metadata.KmClassifier
+import kotlin.metadata.KmFunction
 import kotlin.metadata.isNullable
 import kotlin.metadata.jvm.KotlinClassMetadata
 import kotlin.metadata.jvm.signature
@@ -34,14 +35,30 @@ internal object Nullability {
         }
     }
 
+    /**
+     * Whether [method]'s result may be null: as a Kotlin interface declares it (a type parameter may be null); for a
+     * Java interface, when the method or its return type is annotated `@Nullable`.
+     */
+    fun ofResult(method: Method): Boolean {
+        val function = kotlinFunction(method)
+        if (function != null) return function.returnType.isNullable || function.returnType.classifier is KmClassifier.TypeParameter
+        return (method.annotations.asSequence() + method.annotatedReturnType.annotations.asSequence())
+            .any { it.annotationClass.java.simpleName == "Nullable" }
+    }
+
     /** The declared nullability of [method]'s value parameters, when its interface is Kotlin; null otherwise. */
     private fun kotlinDeclared(method: Method): List<Boolean>? {
+        val function = kotlinFunction(method) ?: return null
+        // a type parameter (`T`) may stand for a nullable type: it is not checked
+        return function.valueParameters.map { it.type.isNullable || it.type.classifier is KmClassifier.TypeParameter }
+    }
+
+    /** [method] as its Kotlin interface's metadata declares it; null for a Java interface. */
+    private fun kotlinFunction(method: Method): KmFunction? {
         val annotation = method.declaringClass.getAnnotation(Metadata::class.java) ?: return null
         val metadata = runCatching { KotlinClassMetadata.readLenient(annotation) }.getOrNull() as? KotlinClassMetadata.Class ?: return null
         val signature = method.name + descriptor(method)
-        val function = metadata.kmClass.functions.firstOrNull { it.signature?.toString() == signature } ?: return null
-        // a type parameter (`T`) may stand for a nullable type: it is not checked
-        return function.valueParameters.map { it.type.isNullable || it.type.classifier is KmClassifier.TypeParameter }
+        return metadata.kmClass.functions.firstOrNull { it.signature?.toString() == signature }
     }
 
     private fun annotatedNonNull(element: AnnotatedElement): Boolean =

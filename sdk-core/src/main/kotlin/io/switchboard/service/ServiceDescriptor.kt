@@ -51,6 +51,7 @@ public enum class ParameterRole {
  * @property type its type.
  * @property isNullable whether it may be null: as a Kotlin interface declares it; for Java, unless primitive or
  *   annotated `@NonNull`/`@Nonnull`/`@NotNull`.
+ * @property description what its `@Description` says; null without one.
  */
 @InternalSwitchboardApi
 public class ParameterDescriptor internal constructor(
@@ -58,6 +59,7 @@ public class ParameterDescriptor internal constructor(
     public val role: ParameterRole,
     public val type: BodyType,
     public val isNullable: Boolean = true,
+    public val description: String? = null,
 ) {
     override fun toString(): String = "$name: ${type.javaType.typeName}"
 }
@@ -74,6 +76,9 @@ public class ParameterDescriptor internal constructor(
  * @property kind how the method returns.
  * @property resultType the type of the result (`R` of `CompletableFuture<R>` or of a suspend function).
  * @property idempotent what `@Idempotent` on the method (else on the interface) says; null when neither has it.
+ * @property description what the method's `@Description` says; null without one.
+ * @property isResultNullable whether the result may be null: as a Kotlin interface declares it; for Java, when the
+ *   method is annotated `@Nullable`.
  */
 @InternalSwitchboardApi
 public class MethodDescriptor internal constructor(
@@ -87,6 +92,8 @@ public class MethodDescriptor internal constructor(
     public val idempotent: Boolean? = null,
     /** What `@Retry` on the method (else on the interface) sets, over the service's policy. */
     internal val retry: RetryOverrides? = null,
+    public val description: String? = null,
+    public val isResultNullable: Boolean = false,
 ) {
     /** `Interface.method`, for messages. */
     public val qualifiedName: String get() = "${method.declaringClass.simpleName}.${method.name}"
@@ -168,7 +175,9 @@ public class ServiceDescriptor private constructor(
                         parseMethod(type, prefix, method)
                     }
                 }
-            return ServiceDescriptor(type, name, annotation?.description.orEmpty(), prefix, byMethod)
+            val description =
+                annotation?.description?.takeIf { it.isNotBlank() } ?: type.getAnnotation(Description::class.java)?.value.orEmpty()
+            return ServiceDescriptor(type, name, description, prefix, byMethod)
         }
 
         private fun parseMethod(
@@ -229,7 +238,8 @@ public class ServiceDescriptor private constructor(
                         }
                         bodySeen = true
                     }
-                    ParameterDescriptor(descriptor.name, descriptor.role, descriptor.type, nullable[i])
+                    val text = annotations.filterIsInstance<Description>().firstOrNull()?.value
+                    ParameterDescriptor(descriptor.name, descriptor.role, descriptor.type, nullable[i], text)
                 }
             if (path != null) {
                 val placeholders = Regex("""\{([^}]+)}""").findAll(path).map { it.groupValues[1] }.toSet()
@@ -251,6 +261,8 @@ public class ServiceDescriptor private constructor(
                 BodyType.of(result),
                 (method.getAnnotation(Idempotent::class.java) ?: type.getAnnotation(Idempotent::class.java))?.value,
                 (method.getAnnotation(Retry::class.java) ?: type.getAnnotation(Retry::class.java))?.let { retryOverrides(where, it) },
+                method.getAnnotation(Description::class.java)?.value,
+                Nullability.ofResult(method),
             )
         }
 

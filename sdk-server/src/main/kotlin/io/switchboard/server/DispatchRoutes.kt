@@ -12,6 +12,7 @@ import io.ktor.server.routing.route
 import io.switchboard.ConfigurationException
 import io.switchboard.server.auth.AccessControl
 import io.switchboard.server.auth.Refusal
+import io.switchboard.server.openapi.OpenApiRoutes
 import io.switchboard.service.BinaryDispatchFormat
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.service.MethodDescriptor
@@ -27,7 +28,7 @@ import kotlin.time.Duration.Companion.nanoseconds
 /**
  * The routes of a [ServiceServer]: `POST /_dispatch/{service}/{method}` in dispatch-json (a JSON array
  * of arguments) or a binary format (MessagePack, Protocol Buffers, chosen by content type), the REST
- * routes of the hosted interfaces' annotations, and `GET /health`. Every hosted call runs within its
+ * routes of the hosted interfaces' annotations, `GET /health`, and the OpenAPI document and page when they are on. Every hosted call runs within its
  * [InboundLimit]: cancelled, and answered 504, when that passes.
  */
 internal class DispatchRoutes(
@@ -39,6 +40,8 @@ internal class DispatchRoutes(
     private val health: HealthEndpoint,
     private val deadlines: InboundDeadlines,
     private val access: AccessControl,
+    /** The OpenAPI document and page, when they are on. */
+    private val openApi: OpenApiRoutes? = null,
 ) {
     /** Adds every route to [routing]. */
     fun install(routing: Routing) {
@@ -54,6 +57,7 @@ internal class DispatchRoutes(
                 }
             }
             get("/health") { health.respond(call, details = !access.enabled || call.attributes.contains(CALLER)) }
+            openApi?.install(this)
             // any other path: JSON 404, or 401 to an anonymous caller where calls need credentials (so that an
             // anonymous caller cannot tell a hosted route from a missing one)
             route("{...}") {

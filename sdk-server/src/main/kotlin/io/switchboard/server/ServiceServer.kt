@@ -11,6 +11,7 @@ import io.ktor.server.routing.routing
 import io.switchboard.ServiceInstance
 import io.switchboard.server.auth.AccessControl
 import io.switchboard.server.auth.AuthenticationException
+import io.switchboard.server.openapi.OpenApiRoutes
 import io.switchboard.service.DispatchProtocol
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
@@ -97,15 +98,16 @@ public class ServiceServer internal constructor(
             healthEndpoint,
             InboundDeadlines(builder.maxRequestTimeout, errors),
             access,
+            builder.openApi?.let { OpenApiRoutes(hosted.values.map { it.first }, it, access, errors) },
         )
 
+    private val calls = InFlightCalls()
+    private val gate = RequestGate(builder.allowedHosts?.let { it + HostAllowList.normalize(advertisedHost) }, calls, access, errors)
     private val guard =
         ConnectionGuard(builder.maxConnections, builder.idleTimeout, builder.requestReadTimeout, builder.maxBodyBytes)
     private val tls = builder.tls
-    private val allowedHosts = builder.allowedHosts?.let { it + HostAllowList.normalize(advertisedHost) }
     private val maxHeaderBytes = builder.maxHeaderBytes
     private val maxRequestLineBytes = builder.maxRequestLineBytes
-    private val calls = InFlightCalls()
     private val lifecycle = Mutex()
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default + CoroutineName("switchboard-server"))
     private val engineGate = KtorStopGate(::stopBound)
@@ -244,72 +246,9 @@ public class ServiceServer internal constructor(
                 tls?.let { addFirst("ssl", it.context.newHandler(channel().alloc())) }
             }
         }) {
-            intercept(ApplicationCallPipeline.Setup) {
-                if (allowedHosts != null && !HostAllowList.allows(allowedHosts, context.request.headers["Host"])) {
-                    errors.hostNotAllowed(context)
-                    finish()
-                    return@intercept
-                }
-                if (!calls.enter()) {
-                    errors.shuttingDown(context)
-                    finish()
-                    return@intercept
-                }
-                try {
-                    if (access.enabled && !authenticate(context)) {
-                        finish()
-                        return@intercept
-                    }
-                    try {
-                        proceed()
-                    } catch (e: Exception) {
-                        // a path or query that is not valid percent-encoding, or another request Ktor cannot read: the
-                        // caller's mistake, answered as a JSON error
-                        if (e !is io.ktor.http.URLDecodeException && e !is io.ktor.server.plugins.BadRequestException) throw e
-                        if (!context.response.isCommitted) context.error(HttpStatusCode.BadRequest, "MalformedRequest", malformed(e))
-                    }
-                } finally {
-                    calls.leave()
-                }
-            }
+            gate.install(this)
             routing { routes.install(this) }
         }.also(engineGate::attach)
-
-    /**
-     * Establishes the caller of [call] (kept in its attributes for the routes); false after answering 401 for
-     * wrong credentials. `/health` is never refused: a caller whose credentials fail sees it as anyone does.
-     */
-    private suspend fun authenticate(call: io.ktor.server.application.ApplicationCall): Boolean {
-        val request = KtorInboundRequest(call)
-        val identity =
-            try {
-                access.authenticate(request)
-            } catch (e: AuthenticationException) {
-                if (call.request.local.uri == "/health") return true
-                log.debug(
-                    "401 for {} {} from {}: {}",
-                    call.request.local.method.value,
-                    call.request.local.uri,
-                    request.remoteAddress,
-                    e.message,
-                )
-                errors.authenticationFailed(call, e, access.challenges)
-                return false
-            }
-        if (identity != null) call.attributes.put(CALLER, identity)
-        return true
-    }
-
-    private fun malformed(e: Exception): String {
-        val decode =
-            e is io.ktor.http.URLDecodeException || e.cause is io.ktor.http.URLDecodeException ||
-                e.message?.startsWith("Url decode") == true
-        return if (decode) {
-            "the request target has broken percent-encoding"
-        } else {
-            "the request cannot be read: ${excerpt(e.message ?: e.javaClass.simpleName)}"
-        }
-    }
 
     private suspend fun stopRunning() {
         engineGate.armed = true

@@ -3,6 +3,8 @@ package io.switchboard.server
 import io.switchboard.codec.JsonCodec
 import io.switchboard.server.auth.AccessRule
 import io.switchboard.server.auth.Authenticator
+import io.switchboard.server.openapi.OpenApiSettings
+import io.switchboard.server.openapi.SwaggerUi
 import io.switchboard.service.ServiceDescriptor
 import io.switchboard.spi.Codec
 import io.switchboard.spi.ServiceRegistry
@@ -255,6 +257,22 @@ public class ServiceServerBuilder internal constructor() {
             allowedHosts = (allowedHosts.orEmpty() + hosts.map { HostAllowList.normalize(it) }).toSet()
         }
 
+    /** The page's files are there, and no hosted GET route has the document's or the page's path. */
+    private fun checkOpenApi(settings: OpenApiSettings) {
+        if (settings.uiPath != null) SwaggerUi.webjarVersion()
+        val ui = settings.uiPath
+
+        fun taken(path: String): Boolean = path == settings.path || (ui != null && (path == ui || path.startsWith("$ui/")))
+        hosted.values
+            .flatMap { it.first.methods }
+            .firstOrNull { it.httpMethod == "GET" && taken(it.path!!) }
+            ?.let { m ->
+                throw IllegalArgumentException(
+                    "openApi: ${m.qualifiedName} is GET ${m.path} already (expected: another path for the document or the page)",
+                )
+            }
+    }
+
     private fun positive(
         name: String,
         value: Duration,
@@ -262,6 +280,16 @@ public class ServiceServerBuilder internal constructor() {
         require(!value.isNegative && !value.isZero) { "$name: $value (expected: > 0)" }
         return value
     }
+
+    internal var openApi: OpenApiSettings? = null
+
+    /**
+     * Publishes the hosted services: an OpenAPI 3.1 document at [OpenApiSettings.path] (`GET /openapi.json` by
+     * default), and a Swagger UI page when the [settings] ask for one ([OpenApiSettings.Builder.ui]). Off by default.
+     * With an [authenticator], only authenticated callers may read them unless the settings allow anonymous ones.
+     */
+    @JvmOverloads
+    public fun openApi(settings: OpenApiSettings = OpenApiSettings.builder().build()): ServiceServerBuilder = apply { openApi = settings }
 
     /** The codec for arguments and results; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceServerBuilder = apply { this.codec = codec }
@@ -278,12 +306,18 @@ public class ServiceServerBuilder internal constructor() {
     /** The server, not started. */
     public fun build(): ServiceServer {
         require(hosted.isNotEmpty()) { "no service hosted (expected: host(Interface.class, implementation))" }
+        openApi?.let { checkOpenApi(it) }
         return ServiceServer(this)
     }
 }
 
 /** Hosts [implementation] as service interface [T]. */
 public inline fun <reified T : Any> ServiceServerBuilder.host(implementation: T): ServiceServerBuilder = host(T::class.java, implementation)
+
+/** Publishes the hosted services' OpenAPI document (and page) as [block] sets them up: `openApi { ui(); title("People") }`. */
+@JvmSynthetic
+public inline fun ServiceServerBuilder.openApi(block: OpenApiSettings.Builder.() -> Unit): ServiceServerBuilder =
+    openApi(OpenApiSettings.builder().apply(block).build())
 
 /** Builds a [ServiceServer] with a Kotlin DSL: `ServiceServer { host<Api>(impl); registry(registry) }`. */
 @JvmSynthetic

@@ -13,6 +13,10 @@ import io.switchboard.registry.zookeeper.ZooKeeperRegistry
 import io.switchboard.test.NacosServer
 import io.switchboard.test.TestHttpServer
 import io.switchboard.test.ZooKeeperTestServer
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse.BodyHandlers
 import java.nio.file.Files
 import java.nio.file.Path
 
@@ -162,6 +166,31 @@ class ReadmeTest :
             readme shouldContain
                 "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/SecuredHost.kt", "kotlin-auth") + "\n```"
             securedAccounts("a-secret-of-at-least-thirty-two-bytes!") shouldBe "batch"
+        }
+
+        test("the README's OpenAPI snippet is the compiled one, and serves the document and the page") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/DocumentedHost.kt", "kotlin-openapi") + "\n```"
+            val server =
+                documentedCatalog(
+                    object : Catalog {
+                        override suspend fun item(sku: String): String = "item $sku"
+                    },
+                )
+            try {
+                val http = HttpClient.newHttpClient()
+
+                fun get(path: String) =
+                    http.send(HttpRequest.newBuilder(URI.create(server.baseUrl + path)).build(), BodyHandlers.ofString())
+                get("/openapi.json").let {
+                    it.statusCode() shouldBe 200
+                    it.body() shouldContain "\"title\":\"Shop\""
+                    it.body() shouldContain "One item, by its stock-keeping unit"
+                }
+                get("/docs").statusCode() shouldBe 200
+            } finally {
+                server.stop()
+            }
         }
 
         test("the Kotlin quick start calls a loopback server") {

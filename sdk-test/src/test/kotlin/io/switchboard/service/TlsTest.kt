@@ -11,6 +11,7 @@ import io.switchboard.HttpEngine
 import io.switchboard.ServiceManager
 import io.switchboard.ServiceManagerBuilder
 import io.switchboard.SwitchboardException
+import io.switchboard.config.SwitchboardConfig
 import io.switchboard.server.ServerTls
 import io.switchboard.server.ServiceServer
 import io.switchboard.server.auth.CertificateAuthenticator
@@ -60,9 +61,19 @@ class TestCertificates(
         certificate: HeldCertificate,
         issuer: HeldCertificate = ca,
     ): KeyMaterial {
+        val (chain, key) = pemFiles(name, certificate, issuer)
+        return KeyMaterial.fromPem(chain, key)
+    }
+
+    /** [certificate] written as PEM files: its chain (with [issuer]) and its PKCS #8 key. */
+    fun pemFiles(
+        name: String,
+        certificate: HeldCertificate,
+        issuer: HeldCertificate = ca,
+    ): Pair<Path, Path> {
         val chain = File(dir, "$name.crt").apply { writeText(certificate.certificatePem() + issuer.certificatePem()) }
         val key = File(dir, "$name.key").apply { writeText(certificate.privateKeyPkcs8Pem()) }
-        return KeyMaterial.fromPem(chain.toPath(), key.toPath())
+        return chain.toPath() to key.toPath()
     }
 
     /** The CA's certificate as a PEM file, what callers trust. */
@@ -208,6 +219,38 @@ class TlsTest :
                     e.status shouldBe 401
                     e.message shouldContain "stranger"
                 }
+            }
+        }
+
+        test("YAML: a service's own tls section, with a client certificate; a missing file fails naming the key") {
+            val tls = ServerTls.of(certs.pem("server", serverCert)).requireClientCertificates(TrustMaterial.fromPem(certs.caFile()))
+            server(tls) { authenticator(CertificateAuthenticator()) }.use { server ->
+                val (chain, key) = certs.pemFiles("billing", certs.leaf("billing"))
+                val dir = tempdir()
+                File(dir, "application.yaml").writeText(
+                    """
+                    service-caller:
+                      tls:
+                        trust-certificates: ${certs.caFile()}
+                      services:
+                        who:
+                          tls:
+                            trust-certificates: ${certs.caFile()}
+                            certificate: $chain
+                            private-key: $key
+                    """.trimIndent(),
+                )
+                manager(server) { config(SwitchboardConfig.load(dir.toPath())) }.use { m ->
+                    m.getService<WhoService>(Channel.DISPATCH_JSON).me() shouldBe "billing/mtls"
+                    // people follows the manager's section: it trusts the server, but has no certificate to show
+                    shouldThrow<SwitchboardException> { m.getService<PeopleService>(Channel.DISPATCH_JSON).find(1) }
+                }
+                File(
+                    dir,
+                    "application.yaml",
+                ).writeText("service-caller:\n  services:\n    who:\n      tls:\n        trust-certificates: /no/such/ca.pem\n")
+                shouldThrow<ConfigurationException> { SwitchboardConfig.load(dir.toPath()) }.message shouldContain
+                    "service-caller.services.who.tls.trust-certificates"
             }
         }
 
