@@ -2,6 +2,7 @@ package io.switchboard.readme
 
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
@@ -166,6 +167,17 @@ class ReadmeTest :
             readme shouldContain
                 "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/SecuredHost.kt", "kotlin-auth") + "\n```"
             securedAccounts("a-secret-of-at-least-thirty-two-bytes!") shouldBe "batch"
+        }
+
+        test("the README's TLS snippet is the compiled one, and the caller is named by its certificate") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/TlsHost.kt", "kotlin-tls") + "\n```"
+            val dir = tempdir()
+            val certs = io.switchboard.service.TestCertificates(dir)
+            java.io.File(dir, "ca.pem").writeText(certs.ca.certificatePem())
+            certs.pemFiles("server", certs.leaf("accounts", "127.0.0.1"))
+            certs.pemFiles("batch", certs.leaf("batch"))
+            mutualTls(dir.toPath()) shouldBe "batch"
         }
 
         test("the README's OpenAPI snippet is the compiled one, and serves the document and the page") {
