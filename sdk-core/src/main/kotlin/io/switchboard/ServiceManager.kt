@@ -2,6 +2,7 @@ package io.switchboard
 
 import io.switchboard.discovery.InMemoryRegistry
 import io.switchboard.discovery.SnapshotDiscovery
+import io.switchboard.interceptor.ServiceScopedInterceptor
 import io.switchboard.internal.HttpSettings
 import io.switchboard.internal.InterceptorChain
 import io.switchboard.internal.call.CallPipeline
@@ -101,8 +102,31 @@ public class ServiceManager internal constructor(
     private val netty: NettyClient? =
         if (transport == null && settings.engine == HttpEngine.NETTY) NettyClient(connectionPoolSize, builder.keepAlive) else null
     private val client = if (netty == null) createHttpClient(settings, transport) else null
-    private val chain = InterceptorChain(builder.interceptors, Interceptor::name, Interceptor::order)
-    private val callChain = InterceptorChain(builder.callInterceptors, CallInterceptor::name, CallInterceptor::order)
+
+    // the interceptors of one service's settings run for that service's calls only, in place of the manager's of
+    // the same name; a service's own credentials (a bearer token or a signing key) replace the manager's of either kind
+    private val scoped =
+        builder.serviceSettings.flatMap { (name, own) -> own.interceptors.map { ServiceScopedInterceptor.of(name, it) } }
+    private val replaced: Map<String, Set<String>> =
+        builder.serviceSettings
+            .flatMap { (service, own) -> own.interceptors.flatMap { i -> ServiceScopedInterceptor.replaces(i.name).map { it to service } } }
+            .groupBy({ it.first }, { it.second })
+            .mapValues { it.value.toSet() }
+    private val chain =
+        InterceptorChain(
+            builder.interceptors.map { i -> replaced[i.name]?.let { ServiceScopedInterceptor.except(it, i) } ?: i } + scoped,
+            Interceptor::name,
+            Interceptor::order,
+        )
+    private val callChain =
+        InterceptorChain(
+            builder.callInterceptors.map { c ->
+                val services = replaced[c.name]
+                if (services != null && c is Interceptor) ServiceScopedInterceptor.except(services, c) as CallInterceptor else c
+            } + scoped.filterIsInstance<CallInterceptor>(),
+            CallInterceptor::name,
+            CallInterceptor::order,
+        )
     private val codec = builder.codec
     private val serviceSettings: Map<String, ServiceSettings> = LinkedHashMap(builder.serviceSettings)
 

@@ -42,6 +42,9 @@ public class ServiceSettings private constructor(
     /** How this service is called over `https`, replacing the manager's [io.switchboard.tls.ClientTls]; null to follow it. */
     public val tls: io.switchboard.tls.ClientTls? = builder.tls
 
+    /** Interceptors that run for this service's calls only (its own credentials, say), besides the manager's. */
+    public val interceptors: List<io.switchboard.spi.Interceptor> = builder.interceptors.toList()
+
     /** A builder starting from these settings. */
     public fun newBuilder(): Builder = Builder(this)
 
@@ -62,6 +65,22 @@ public class ServiceSettings private constructor(
         internal var retryOverrides: RetryOverrides? = from?.retryOverrides
         internal var outlierDetection: OutlierDetection? = from?.outlierDetection
         internal var tls: io.switchboard.tls.ClientTls? = from?.tls
+        internal val interceptors: MutableList<io.switchboard.spi.Interceptor> = from?.interceptors.orEmpty().toMutableList()
+
+        /**
+         * Adds an interceptor that runs for this service's calls only: an `AuthInterceptor` or a `SigningInterceptor`
+         * with this service's credentials, say. For this service's calls it takes the place of the manager's
+         * interceptor of the same name, and a credential of either kind takes the place of the manager's credentials
+         * of both kinds. One of the same name replaces the earlier.
+         */
+        public fun addInterceptor(interceptor: io.switchboard.spi.Interceptor): Builder =
+            apply {
+                interceptors.removeAll { it.name == interceptor.name }
+                interceptors += interceptor
+            }
+
+        /** Adds a Java interceptor for this service's calls only. */
+        public fun addInterceptor(interceptor: io.switchboard.spi.JavaInterceptor): Builder = addInterceptor(interceptor.asInterceptor())
 
         /**
          * How this service's secure instances are called (trust, client certificate, hostname verification), in

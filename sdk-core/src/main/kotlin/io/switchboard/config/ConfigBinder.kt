@@ -46,6 +46,7 @@ internal object ConfigBinder {
             "idempotent",
             "outlier-detection",
             "tls",
+            "interceptors",
         )
 
     /** The keys of a `retry` section, wherever one appears (the manager, a service, a client spec's endpoint). */
@@ -64,6 +65,9 @@ internal object ConfigBinder {
         listOf("enabled", "consecutive-failures", "base-ejection", "max-ejection", "max-ejected-share", "eject-on-connection-refused")
     private val instanceKeys = listOf("host", "port", "weight", "secure", "healthy", "cluster", "instance-id", "metadata")
     private val interceptorKeys = listOf("logging", "auth", "metrics", "signing")
+
+    /** A service's own interceptors: its credentials, and its logging. */
+    private val serviceInterceptorKeys = listOf("logging", "auth", "signing")
     private val signingKeys = listOf("enabled", "key-id", "secret")
     private val loggingKeys = listOf("enabled", "level", "log-request", "log-response")
     private val authKeys = listOf("enabled", "token", "header-name", "prefix")
@@ -188,6 +192,7 @@ internal object ConfigBinder {
             retryOverrides = retry,
             outlierDetection = section.section("outlier-detection", outlierKeys)?.let(::outlierDetection),
             tls = section.section("tls", TLS_KEYS)?.let(::clientTls),
+            interceptors = section.section("interceptors", serviceInterceptorKeys)?.let(::interceptors),
         )
     }
 

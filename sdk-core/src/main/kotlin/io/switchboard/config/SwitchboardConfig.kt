@@ -101,6 +101,11 @@ public class SwitchboardConfig internal constructor(
             service.idempotent?.let(settings::idempotent)
             service.outlierDetection?.let(settings::outlierDetection)
             service.tls?.let(settings::tls)
+            service.interceptors?.let { own ->
+                own.logging?.let { settings.addInterceptor(LoggingInterceptor(it.logRequest, it.logResponse, it.level)) }
+                own.auth?.let { settings.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
+                own.signing?.let { settings.addInterceptor(SigningInterceptor(it.keyId, it.secret)) }
+            }
             builder.service(name, settings.build())
             if (service.instances.isNotEmpty()) builder.staticInstances(name, service.instances)
         }
@@ -245,6 +250,8 @@ public class AuthConfig
  *   POSTs are idempotent), so its failed attempts are retried like a GET's; null to go by each call's method.
  * @property outlierDetection the service's outlier ejection, or null for the manager's.
  * @property tls the service's `tls` section, or null for the manager's.
+ * @property interceptors the service's own `interceptors` section (`auth`, `signing`, `logging`), which run for its
+ *   calls only, besides the manager's; null for none.
  */
 public class ServiceConfig
     internal constructor(
@@ -258,6 +265,7 @@ public class ServiceConfig
         internal val retryOverrides: RetryOverrides? = null,
         public val outlierDetection: OutlierDetection? = null,
         public val tls: io.switchboard.tls.ClientTls? = null,
+        public val interceptors: InterceptorsConfig? = null,
     ) {
         override fun toString(): String =
             "ServiceConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +

@@ -73,7 +73,10 @@ internal class ArgumentBinder(
                             errors.unsupported(call)
                             return null
                         }
-                        val body = readJson(call, "${descriptor.name}.${method.name}") ?: return null
+                        // checked, then decoded by the codec straight from the bytes: no tree in between
+                        val body =
+                            readJson(call, "${descriptor.name}.${method.name}") { bytes, charset -> json.check(bytes, charset) }
+                                ?: return null
                         decodeArgument(call, descriptor.name, method, i, body) ?: return null
                     }
                 }
@@ -114,11 +117,17 @@ internal class ArgumentBinder(
     suspend fun readJson(
         call: ApplicationCall,
         what: String,
-    ): JsonElement? {
+    ): JsonElement? = readJson(call, what) { bytes, charset -> json.read(bytes, charset) }
+
+    private suspend fun <T> readJson(
+        call: ApplicationCall,
+        what: String,
+        read: (ByteArray, Charset) -> T,
+    ): T? {
         val charset = charsetOf(call) ?: return null
         val body = readBody(call) ?: return null
         return try {
-            json.read(body, charset)
+            read(body, charset)
         } catch (e: MalformedJsonException) {
             call.error(HttpStatusCode.BadRequest, "MalformedBody", "the body of $what is not valid JSON: ${e.message}")
             null

@@ -46,27 +46,74 @@ internal class JsonBodyReader(
     fun read(
         bytes: ByteArray,
         charset: Charset,
-    ): JsonElement {
-        val parser =
-            if (charset == Charsets.UTF_8) {
-                factory.createParser(bytes)
-            } else {
-                factory.createParser(decode(bytes, charset))
-            }
+    ): JsonElement = parse(bytes, charset) { element(it) }
+
+    /**
+     * [bytes] of [charset] as UTF-8, after checking that they hold one JSON value within the limits, without building
+     * it (for a codec that then decodes the bytes straight into its type); throws [MalformedJsonException].
+     */
+    fun check(
+        bytes: ByteArray,
+        charset: Charset,
+    ): ByteArray {
+        if (charset == Charsets.UTF_8) {
+            parse(bytes, charset, ::skip)
+            return bytes
+        }
+        val text = decode(bytes, charset)
+        parse(text.toByteArray(), Charsets.UTF_8, ::skip)
+        return text.toByteArray()
+    }
+
+    private fun <T> parse(
+        bytes: ByteArray,
+        charset: Charset,
+        value: (JsonParser) -> T,
+    ): T {
+        val parser = if (charset == Charsets.UTF_8) factory.createParser(bytes) else factory.createParser(decode(bytes, charset))
         return parser.use {
             try {
                 if (it.nextToken() == null) throw MalformedJsonException("it is empty")
-                val value = element(it)
+                val result = value(it)
                 if (it.nextToken() != null) {
                     throw MalformedJsonException(
                         "more follows the value, at line ${it.currentLocation().lineNr}, column ${it.currentLocation().columnNr}",
                     )
                 }
-                value
+                result
             } catch (e: JsonProcessingException) {
                 val where = e.location?.let { l -> " at line ${l.lineNr}, column ${l.columnNr}" } ?: ""
                 throw MalformedJsonException("${clean(e.originalMessage)}$where")
             }
+        }
+    }
+
+    /** Reads past the value whose first token the parser is at, reading each string whole (so its limits apply). */
+    private fun skip(parser: JsonParser) {
+        var depth = 0
+        var token = parser.currentToken()
+        while (true) {
+            when (token) {
+                JsonToken.START_OBJECT, JsonToken.START_ARRAY -> {
+                    depth++
+                }
+
+                JsonToken.END_OBJECT, JsonToken.END_ARRAY -> {
+                    depth--
+                }
+
+                JsonToken.VALUE_STRING, JsonToken.FIELD_NAME -> {
+                    parser.textLength
+                }
+
+                null -> {
+                    throw MalformedJsonException("it ends inside a value")
+                }
+
+                else -> {}
+            }
+            if (depth == 0) return
+            token = parser.nextToken()
         }
     }
 

@@ -178,6 +178,57 @@ class AuthTest :
                 .toString() shouldNotContain ORDERS_SECRET
         }
 
+        test("each service may carry its own credentials, from YAML or the builder, in place of the manager's") {
+            val config =
+                ConfigLoader(mapOf("SIGNING_SECRET" to ORDERS_SECRET)).parse(
+                    """
+                    service-caller:
+                      interceptors:
+                        auth:
+                          token: t-ada
+                      services:
+                        who:
+                          interceptors:
+                            signing:
+                              key-id: orders
+                              secret: ${'$'}{SIGNING_SECRET}
+                    """.trimIndent(),
+                )
+            manager { config(config) }.use { m ->
+                m.getService<WhoService>(Channel.DISPATCH_JSON).me() shouldBe "orders/hmac"
+                m.getService<PeopleService>(Channel.REST).search("a", 2) shouldBe emptyList()
+            }
+            // a service's own interceptor of a name runs for its calls in place of the manager's of that name
+            val managerWide =
+                java.util.concurrent.atomic
+                    .AtomicInteger()
+            val whoOwn =
+                java.util.concurrent.atomic
+                    .AtomicInteger()
+
+            fun audit(count: java.util.concurrent.atomic.AtomicInteger) =
+                object : io.switchboard.spi.Interceptor {
+                    override val name = "audit"
+
+                    override suspend fun beforeRequest(context: io.switchboard.RequestContext) {
+                        count.incrementAndGet()
+                    }
+                }
+            manager {
+                addInterceptor(AuthInterceptor("t-ada"))
+                addInterceptor(audit(managerWide))
+                service("who") {
+                    addInterceptor(AuthInterceptor("t-root"))
+                    addInterceptor(audit(whoOwn))
+                }
+            }.use { m ->
+                m.getService<WhoService>(Channel.DISPATCH_JSON).me() shouldBe "root/bearer"
+                (managerWide.get() to whoOwn.get()) shouldBe (0 to 1)
+                m.getService<PeopleService>(Channel.REST).search("a", 2) shouldBe emptyList()
+                (managerWide.get() to whoOwn.get()) shouldBe (1 to 1)
+            }
+        }
+
         test("a replayed, stale, tampered or wrongly keyed signed request is 401, saying which") {
             fun signed(
                 body: String,
