@@ -114,7 +114,7 @@ public class ServiceManager internal constructor(
             .mapValues { it.value.toSet() }
     private val chain =
         InterceptorChain(
-            builder.interceptors.map { i -> replaced[i.name]?.let { ServiceScopedInterceptor.except(it, i) } ?: i } + scoped,
+            builder.interceptors.map(::scopedForServices) + scoped,
             Interceptor::name,
             Interceptor::order,
         )
@@ -284,15 +284,19 @@ public class ServiceManager internal constructor(
     public val interceptors: List<Interceptor> get() = chain.snapshot
 
     /** Adds [interceptor]; returns false (and changes nothing) if one with its name is present. Safe while calls run. */
-    public fun addInterceptor(interceptor: Interceptor): Boolean = chain.add(interceptor)
+    public fun addInterceptor(interceptor: Interceptor): Boolean = chain.add(scopedForServices(interceptor))
 
     /** Adds a Java interceptor; returns false if one with its name is present. */
-    public fun addInterceptor(interceptor: JavaInterceptor): Boolean = chain.add(interceptor.asInterceptor())
+    public fun addInterceptor(interceptor: JavaInterceptor): Boolean = addInterceptor(interceptor.asInterceptor())
+
+    /** [interceptor], kept from the calls of services whose own settings have one in its place. */
+    private fun scopedForServices(interceptor: Interceptor): Interceptor =
+        replaced[interceptor.name]?.let { ServiceScopedInterceptor.except(it, interceptor) } ?: interceptor
 
     /** Removes the interceptor called [name]; returns whether there was one. Calls in flight keep the chain they started with. */
     public fun removeInterceptor(name: String): Boolean = chain.remove(name)
 
-    /** Removes every interceptor. */
+    /** Removes every interceptor, those of the services' own settings (`name@service`) included. */
     public fun clearInterceptors(): Unit = chain.clear()
 
     /** The interceptors that wrap calls and attempts, outermost first. */

@@ -194,6 +194,12 @@ internal class ConnectionGuard(
             if (rejected.getAndIncrement() % LOG_EVERY == 0) {
                 log.warn("Refusing connections beyond the limit of {} open ({} refused so far)", maxConnections, rejected.get())
             }
+            if (ctx.pipeline().get(SSL_HANDLER) != null) {
+                // over TLS a 503 would wait for a whole handshake: close at once (a caller retries a connection refused
+                // before its request went out elsewhere)
+                ctx.close()
+                return
+            }
             state.respond(
                 503,
                 "TooManyConnections",
@@ -279,6 +285,9 @@ internal class ConnectionGuard(
         const val DEFAULT_MAX_CHUNKS: Int = 16_384
 
         private const val LOG_EVERY = 1_000
+
+        /** The name of the TLS handler a server with TLS puts first in each connection's pipeline. */
+        const val SSL_HANDLER: String = "ssl"
         private const val CR = '\r'.code.toByte()
         private const val LF = '\n'.code.toByte()
         private val rejected = AtomicInteger()

@@ -2,12 +2,13 @@ package io.switchboard.server
 
 /** The `Host` header check of [ServiceServerBuilder.allowedHosts]: names compare without case, ports are ignored. */
 internal object HostAllowList {
-    /** [host] as the list keeps it: lower case, an IPv6 address without brackets. */
+    /** [host] as the list keeps it: lower case, without a trailing dot, an IPv6 address without brackets. */
     fun normalize(host: String): String =
         host
             .trim()
             .removePrefix("[")
             .removeSuffix("]")
+            .removeSuffix(".")
             .lowercase()
 
     /** Whether [header], a `Host` header value (`name`, `name:port`, `[v6]:port`), names a host in [allowed]. */
@@ -23,6 +24,6 @@ internal object HostAllowList {
                 value.count { it == ':' } == 1 -> value.substringBefore(':')
                 else -> value
             }
-        return host.lowercase() in allowed
+        return normalize(host) in allowed
     }
 }

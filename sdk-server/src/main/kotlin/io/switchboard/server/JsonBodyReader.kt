@@ -60,9 +60,9 @@ internal class JsonBodyReader(
             parse(bytes, charset, ::skip)
             return bytes
         }
-        val text = decode(bytes, charset)
-        parse(text.toByteArray(), Charsets.UTF_8, ::skip)
-        return text.toByteArray()
+        val utf8 = decode(bytes, charset).toByteArray()
+        parse(utf8, Charsets.UTF_8, ::skip)
+        return utf8
     }
 
     private fun <T> parse(
@@ -70,9 +70,10 @@ internal class JsonBodyReader(
         charset: Charset,
         value: (JsonParser) -> T,
     ): T {
-        val parser = if (charset == Charsets.UTF_8) factory.createParser(bytes) else factory.createParser(decode(bytes, charset))
-        return parser.use {
-            try {
+        if (charset == Charsets.UTF_8) requireUtf8(bytes)
+        return try {
+            val parser = if (charset == Charsets.UTF_8) factory.createParser(bytes) else factory.createParser(decode(bytes, charset))
+            parser.use {
                 if (it.nextToken() == null) throw MalformedJsonException("it is empty")
                 val result = value(it)
                 if (it.nextToken() != null) {
@@ -81,10 +82,29 @@ internal class JsonBodyReader(
                     )
                 }
                 result
-            } catch (e: JsonProcessingException) {
-                val where = e.location?.let { l -> " at line ${l.lineNr}, column ${l.columnNr}" } ?: ""
-                throw MalformedJsonException("${clean(e.originalMessage)}$where")
             }
+        } catch (e: JsonProcessingException) {
+            val where = e.location?.let { l -> " at line ${l.lineNr}, column ${l.columnNr}" } ?: ""
+            throw MalformedJsonException("${clean(e.originalMessage)}$where")
+        } catch (e: java.io.IOException) {
+            // Jackson's own decoding of the bytes (CharConversionException)
+            throw MalformedJsonException("its bytes are not valid text (${excerpt(e.message ?: e.javaClass.simpleName, 120)})")
+        }
+    }
+
+    /**
+     * Refuses UTF-16 and UTF-32 sent as UTF-8, which Jackson would otherwise guess from the first bytes: JSON starts
+     * with an ASCII character, so a zero byte among the first four, or a UTF-16 byte-order mark, means another encoding.
+     */
+    private fun requireUtf8(bytes: ByteArray) {
+        val head = bytes.take(4)
+        val utf16Mark =
+            bytes.size >= 2 &&
+                ((bytes[0] == 0xFE.toByte() && bytes[1] == 0xFF.toByte()) || (bytes[0] == 0xFF.toByte() && bytes[1] == 0xFE.toByte()))
+        if (utf16Mark || head.any { it == 0.toByte() }) {
+            throw MalformedJsonException(
+                "it is not UTF-8 (it looks like UTF-16 or UTF-32); send UTF-8, or name the charset in Content-Type",
+            )
         }
     }
 

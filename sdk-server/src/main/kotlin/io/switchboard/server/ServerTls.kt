@@ -40,6 +40,7 @@ public class ServerTls private constructor(
         try {
             SslContextBuilder
                 .forServer(identity.privateKey, *identity.certificateChain.toTypedArray())
+                .apply { trust?.let { own(it) } }
                 .apply {
                     if (clientCertificates != ClientCertificates.NONE) {
                         trust?.certificates?.let { trustManager(*it.toTypedArray()) }
@@ -50,11 +51,24 @@ public class ServerTls private constructor(
             throw ConfigurationException("cannot make the TLS server context from $identity: ${e.message ?: e}", e)
         }
 
-    /** These settings with client certificates required, chaining to [trust]. */
-    public fun requireClientCertificates(trust: TrustMaterial): ServerTls = ServerTls(identity, ClientCertificates.REQUIRED, trust)
+    /**
+     * These settings with client certificates required, chaining to [trust]: certificates of the callers' own CA.
+     * The JVM's public authorities are refused here, as anyone can get a certificate from those.
+     */
+    public fun requireClientCertificates(trust: TrustMaterial): ServerTls = ServerTls(identity, ClientCertificates.REQUIRED, own(trust))
 
     /** These settings with client certificates asked for, checked against [trust] when presented, but not required. */
-    public fun requestClientCertificates(trust: TrustMaterial): ServerTls = ServerTls(identity, ClientCertificates.OPTIONAL, trust)
+    public fun requestClientCertificates(trust: TrustMaterial): ServerTls = ServerTls(identity, ClientCertificates.OPTIONAL, own(trust))
+
+    private fun own(trust: TrustMaterial): TrustMaterial {
+        if (trust.certificates == null) {
+            throw ConfigurationException(
+                "client certificates need trust material of their own (the CA that issues your callers' certificates), " +
+                    "not the JVM's public authorities, which vouch for anyone's certificate",
+            )
+        }
+        return trust
+    }
 
     override fun toString(): String = "ServerTls($identity, client certificates $clientCertificates)"
 

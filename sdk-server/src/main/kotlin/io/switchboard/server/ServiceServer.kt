@@ -106,6 +106,7 @@ public class ServiceServer internal constructor(
     private val guard =
         ConnectionGuard(builder.maxConnections, builder.idleTimeout, builder.requestReadTimeout, builder.maxBodyBytes)
     private val tls = builder.tls
+    private val requestReadTimeoutMillis = builder.requestReadTimeout.toMillis()
     private val maxHeaderBytes = builder.maxHeaderBytes
     private val maxRequestLineBytes = builder.maxRequestLineBytes
     private val lifecycle = Mutex()
@@ -243,7 +244,12 @@ public class ServiceServer internal constructor(
             channelPipelineConfig = {
                 guard.install(this)
                 // first: the connection guard then counts and times the decrypted bytes
-                tls?.let { addFirst("ssl", it.context.newHandler(channel().alloc())) }
+                tls?.let {
+                    val handler = it.context.newHandler(channel().alloc())
+                    // a handshake gets no longer than a request may take to arrive, and at most 10 s
+                    handler.setHandshakeTimeout(minOf(requestReadTimeoutMillis, 10_000L), TimeUnit.MILLISECONDS)
+                    addFirst(ConnectionGuard.SSL_HANDLER, handler)
+                }
             }
         }) {
             gate.install(this)

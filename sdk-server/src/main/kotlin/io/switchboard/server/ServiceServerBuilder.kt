@@ -251,7 +251,7 @@ public class ServiceServerBuilder internal constructor() {
      */
     public fun allowedHosts(vararg hosts: String): ServiceServerBuilder =
         apply {
-            require(hosts.isNotEmpty() && hosts.none { it.isBlank() || it.contains('/') }) {
+            require(hosts.isNotEmpty() && hosts.none { it.isBlank() || it.contains('/') || (it.count { c -> c == ':' } == 1) }) {
                 "allowedHosts: ${hosts.toList()} (expected: one or more host names or addresses, without scheme or port)"
             }
             allowedHosts = (allowedHosts.orEmpty() + hosts.map { HostAllowList.normalize(it) }).toSet()

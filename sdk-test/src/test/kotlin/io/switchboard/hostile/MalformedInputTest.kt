@@ -5,6 +5,7 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.ints.shouldBeLessThan
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
 import io.switchboard.ServiceManager
 import io.switchboard.server.ServiceServer
 import io.switchboard.server.host
@@ -295,6 +296,17 @@ class MalformedInputTest :
                     }
                 }
             withClue(wrong.joinToString("\n")) { wrong.shouldBeEmpty() }
+        }
+
+        test("a body in the charset its Content-Type names is read in that charset") {
+            people.save(Person(3, "Zoë"))
+            val latin1 = "[\"Zoë\", 1]".toByteArray(Charsets.ISO_8859_1)
+            rawExchange(server.port, dispatch("search", latin1, "application/json; charset=ISO-8859-1")).let {
+                it.status shouldBe 200
+                it.body shouldContain "Zoë"
+            }
+            val utf16 = "[\"Zoë\", 1]".toByteArray(Charsets.UTF_16LE)
+            rawExchange(server.port, dispatch("search", utf16, "application/json; charset=\"UTF-16LE\"")).body shouldContain "Zoë"
         }
 
         test("the heap is flat after the suite runs ten times more") {

@@ -261,6 +261,10 @@ class TlsTest :
             shouldThrow<ConfigurationException> { ServerTls.of(KeyMaterial.fromPem(cert.toPath(), otherKey.toPath())) }
             val pkcs1 = File(dir, "c.key").apply { writeText("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n") }
             shouldThrow<ConfigurationException> { KeyMaterial.fromPem(cert.toPath(), pkcs1.toPath()) }.message shouldContain "openssl pkcs8"
+            // client certificates vouched for by the public authorities would let anyone in
+            shouldThrow<ConfigurationException> {
+                ServerTls.of(certs.pem("server", serverCert)).requireClientCertificates(TrustMaterial.system())
+            }.message shouldContain "trust material of their own"
             val missing = File(dir, "missing.crt")
             shouldThrow<ConfigurationException> { TrustMaterial.fromPem(missing.toPath()) }.message shouldContain "missing.crt"
         }
