@@ -129,16 +129,9 @@ internal object ConfigBinder {
     }
 
     private fun instanceSnapshot(section: ConfigSection): InstanceSnapshot {
-        val path = section.nonBlank("path")
-        section.require(path != null, null, "no path (expected: the snapshot file, such as /var/lib/orders/instances.json)")
-        val file =
-            try {
-                Path.of(path!!)
-            } catch (e: java.nio.file.InvalidPathException) {
-                section.require(false, "path", "'$path' is not a file path (${e.reason})")
-                error("unreachable")
-            }
-        return InstanceSnapshot(file, section.duration("max-age") ?: InstanceSnapshot.DEFAULT_MAX_AGE)
+        val file = section.path("path")
+        section.require(file != null, null, "no path (expected: the snapshot file, such as /var/lib/orders/instances.json)")
+        return InstanceSnapshot(file!!, section.duration("max-age") ?: InstanceSnapshot.DEFAULT_MAX_AGE)
     }
 
     private fun strategy(section: ConfigSection): String? = section.choice("lb-type", LoadBalancers.names.associateBy { it })

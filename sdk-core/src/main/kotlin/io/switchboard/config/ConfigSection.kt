@@ -66,6 +66,18 @@ public class ConfigSection internal constructor(
     /** The text at [key]. */
     public fun string(key: String): String? = scalar(key, "a text value")?.value
 
+    /** The file path at [key]; a value that is no path fails naming the key. */
+    internal fun path(key: String): java.nio.file.Path? {
+        val value = nonBlank(key) ?: return null
+        return try {
+            java.nio.file.Path
+                .of(value)
+        } catch (e: java.nio.file.InvalidPathException) {
+            require(false, key, "'$value' is not a file path (${e.reason})")
+            error("unreachable")
+        }
+    }
+
     /** The text at [key], which must not be blank. */
     public fun nonBlank(key: String): String? {
         val value = scalar(key, "a non-blank text value") ?: return null

@@ -4,7 +4,6 @@ import io.switchboard.ConfigurationException
 import io.switchboard.tls.ClientTls
 import io.switchboard.tls.KeyMaterial
 import io.switchboard.tls.TrustMaterial
-import java.nio.file.Path
 
 /** The keys of a `tls` section (`service-caller.tls`, `service-caller.services.<name>.tls`). */
 internal val TLS_KEYS: List<String> =
@@ -32,68 +31,33 @@ internal val TLS_KEYS: List<String> =
  */
 internal fun clientTls(section: ConfigSection): ClientTls {
     val builder = ClientTls.builder()
-    val pem = section.nonBlank("trust-certificates")
-    val store = section.nonBlank("trust-store")
+    val pem = section.path("trust-certificates")
+    val store = section.path("trust-store")
     section.require(pem == null || store == null, "trust-store", "set trust-certificates or trust-store, not both")
-    pem?.let { file ->
-        builder.trust(read(section, "trust-certificates") { TrustMaterial.fromPem(path(section, "trust-certificates", file)) })
-    }
+    pem?.let { file -> builder.trust(read(section, "trust-certificates") { TrustMaterial.fromPem(file) }) }
     store?.let { file ->
         val password = section.string("trust-store-password") ?: ""
         val type = section.nonBlank("trust-store-type") ?: "PKCS12"
-        builder.trust(read(section, "trust-store") { TrustMaterial.fromKeyStore(path(section, "trust-store", file), password, type) })
+        builder.trust(read(section, "trust-store") { TrustMaterial.fromKeyStore(file, password, type) })
     }
-    val certificate = section.nonBlank("certificate")
-    val key = section.nonBlank("private-key")
-    val keyStore = section.nonBlank("key-store")
-    section.require(
-        (certificate == null) == (key == null),
-        if (certificate ==
-            null
-        ) {
-            "private-key"
-        } else {
-            "certificate"
-        },
-        "certificate and private-key go together",
-    )
+    val certificate = section.path("certificate")
+    val key = section.path("private-key")
+    val keyStore = section.path("key-store")
+    val missing = if (certificate == null) "certificate" else "private-key"
+    section.require((certificate == null) == (key == null), missing, "certificate and private-key go together")
     section.require(certificate == null || keyStore == null, "key-store", "set certificate and private-key, or key-store, not both")
     if (certificate != null && key != null) {
-        builder.identity(
-            read(section, "certificate") {
-                KeyMaterial.fromPem(
-                    path(section, "certificate", certificate),
-                    path(section, "private-key", key),
-                    section.string("private-key-password"),
-                )
-            },
-        )
+        builder.identity(read(section, "certificate") { KeyMaterial.fromPem(certificate, key, section.string("private-key-password")) })
     }
     keyStore?.let { file ->
         val password = section.string("key-store-password") ?: ""
         val type = section.nonBlank("key-store-type") ?: "PKCS12"
-        builder.identity(
-            read(
-                section,
-                "key-store",
-            ) { KeyMaterial.fromKeyStore(path(section, "key-store", file), password, type, section.nonBlank("key-alias")) },
-        )
+        val alias = section.nonBlank("key-alias")
+        builder.identity(read(section, "key-store") { KeyMaterial.fromKeyStore(file, password, type, alias) })
     }
     section.boolean("hostname-verification")?.let(builder::hostnameVerification)
     return read(section, null) { builder.build() }
 }
-
-private fun path(
-    section: ConfigSection,
-    key: String,
-    value: String,
-): Path =
-    try {
-        Path.of(value)
-    } catch (e: java.nio.file.InvalidPathException) {
-        section.require(false, key, "'$value' is not a file path (${e.reason})")
-        error("unreachable")
-    }
 
 /** [make]'s result; its [ConfigurationException] said again with the place in the configuration. */
 private fun <T> read(

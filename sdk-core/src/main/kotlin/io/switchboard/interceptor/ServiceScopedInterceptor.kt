@@ -37,12 +37,13 @@ internal open class ServiceScopedInterceptor(
     /** One whose delegate also wraps calls and attempts (signing): those too only where it applies. */
     private class Calling(
         name: String,
-        private val calls: CallInterceptor,
         delegate: Interceptor,
         private val applies: (String) -> Boolean,
         scope: String,
     ) : ServiceScopedInterceptor(name, delegate, applies, scope),
         CallInterceptor {
+        private val calls = delegate as CallInterceptor
+
         override val order: Int get() = calls.order
 
         override suspend fun interceptCall(chain: CallChain): Any? =
@@ -81,7 +82,7 @@ internal open class ServiceScopedInterceptor(
             applies: (String) -> Boolean,
         ): ServiceScopedInterceptor =
             if (interceptor is CallInterceptor) {
-                Calling(name, interceptor, interceptor, applies, scope)
+                Calling(name, interceptor, applies, scope)
             } else {
                 ServiceScopedInterceptor(name, interceptor, applies, scope)
             }

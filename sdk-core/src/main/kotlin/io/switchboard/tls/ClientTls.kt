@@ -28,8 +28,8 @@ public class ClientTls private constructor(
     public val identity: KeyMaterial? = builder.identity
     public val hostnameVerification: Boolean = builder.hostnameVerification
 
-    /** The Netty context of the default engine. */
-    internal val nettyContext: SslContext =
+    /** The Netty context of the default engine; made when first needed (the defaults cost nothing until a call uses https). */
+    internal val nettyContext: SslContext by lazy {
         build("TLS client") {
             SslContextBuilder
                 .forClient()
@@ -39,6 +39,12 @@ public class ClientTls private constructor(
                     endpointIdentificationAlgorithm(if (hostnameVerification) "HTTPS" else null)
                 }.build()
         }
+    }
+
+    init {
+        // key material given: a key that does not fit fails here, at configuration
+        if (trust.certificates != null || identity != null) nettyContext
+    }
 
     /** A JDK context and its trust manager, for the OkHttp engine. */
     internal val jdkContext: Pair<SSLContext, X509TrustManager> by lazy {

@@ -40,7 +40,6 @@ public class ServerTls private constructor(
         try {
             SslContextBuilder
                 .forServer(identity.privateKey, *identity.certificateChain.toTypedArray())
-                .apply { trust?.let { own(it) } }
                 .apply {
                     if (clientCertificates != ClientCertificates.NONE) {
                         trust?.certificates?.let { trustManager(*it.toTypedArray()) }

@@ -72,7 +72,7 @@ internal class NettyClient(
         failures: FailureMapper,
     ): NettyResponse {
         if (closed) throw java.io.IOException("the client is closed")
-        val key = PoolKey(address, if (address.tls) tls ?: DEFAULT_TLS else null)
+        val key = PoolKey(address, if (address.tls) checkNotNull(tls) { "no TLS context for $address" } else null)
         val pool = pools[key] ?: pools.computeIfAbsent(key, ::newPool)
         // a pool made while the client was closing would never be closed: close it now
         if (closed) pool.close()
@@ -128,11 +128,6 @@ internal class NettyClient(
 
     @Volatile
     private var closed = false
-
-    private companion object {
-        /** The JVM's trusted authorities, hostnames verified: for a caller that gives no context. */
-        val DEFAULT_TLS: SslContext by lazy { io.switchboard.tls.ClientTls.DEFAULT.nettyContext }
-    }
 
     override fun close() {
         closed = true
