@@ -34,6 +34,14 @@ public class RequestContext
          */
         public var path: String = path
 
+        /**
+         * The path's template, with its variable parts as `{name}` (`/orders/{id}`), for metrics and traces
+         * that must not see each id: a proxy's REST route, a dispatch method's path, a client spec's
+         * endpoint path, or what the caller set with `RequestOptions.Builder.uriTemplate`; null when the
+         * call gave none.
+         */
+        public val uriTemplate: String? get() = options.uriTemplate
+
         /** `http` or `https`; set from the chosen instance. */
         public var protocol: String = "http"
             internal set

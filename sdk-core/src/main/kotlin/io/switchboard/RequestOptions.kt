@@ -34,6 +34,12 @@ public class RequestOptions private constructor(
      */
     public val retry: RetryPolicy? = builder.retry
 
+    /**
+     * The path's template (`/orders/{id}`): what metrics and traces name the call by, where the path
+     * itself holds ids; null for none (see [RequestContext.uriTemplate]).
+     */
+    public val uriTemplate: String? = builder.uriTemplate
+
     /** An endpoint's or method's retry keys, laid over the service's policy when [retry] is not set. */
     internal val retryOverrides: RetryOverrides? = builder.retryOverrides
 
@@ -54,6 +60,7 @@ public class RequestOptions private constructor(
         internal var idempotent: Boolean? = from?.idempotent
         internal var retry: RetryPolicy? = from?.retry
         internal var retryOverrides: RetryOverrides? = from?.retryOverrides
+        internal var uriTemplate: String? = from?.uriTemplate
 
         init {
             from?.queryParameters?.forEach { (k, v) -> query[k] = v.toMutableList() }
@@ -130,6 +137,16 @@ public class RequestOptions private constructor(
 
         /** The retry policy of this call. */
         public fun retry(policy: RetryPolicy): Builder = apply { retry = policy }
+
+        /**
+         * Names the call's path by its [template] in metrics and traces (`/orders/{id}` for
+         * `/orders/42`), so that each id does not make a series of its own.
+         */
+        public fun uriTemplate(template: String): Builder =
+            apply {
+                require(template.startsWith("/")) { "uri template: '$template' (expected: a path starting with /)" }
+                uriTemplate = template
+            }
 
         /** The options. */
         public fun build(): RequestOptions = RequestOptions(this)

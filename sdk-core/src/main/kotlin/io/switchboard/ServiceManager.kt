@@ -20,6 +20,7 @@ import io.switchboard.internal.netty.NettyClient
 import io.switchboard.service.Channel
 import io.switchboard.service.ServiceProxies
 import io.switchboard.spi.CallInterceptor
+import io.switchboard.spi.InstanceEventListener
 import io.switchboard.spi.Interceptor
 import io.switchboard.spi.JavaCallInterceptor
 import io.switchboard.spi.JavaInterceptor
@@ -34,8 +35,11 @@ import kotlinx.coroutines.cancel
 import kotlinx.coroutines.future.future
 import java.time.Duration
 import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicBoolean
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
 
 /**
  * Calls services by name: finds their instances, picks one with the service's load balancer, runs the
@@ -128,6 +132,9 @@ public class ServiceManager internal constructor(
             CallInterceptor::order,
         )
     private val codec = builder.codec
+    private val instanceListeners = CopyOnWriteArrayList(builder.instanceListeners)
+    private val extensions = builder.extensions.toList()
+    private val installed = ArrayList<AutoCloseable>()
     private val serviceSettings: Map<String, ServiceSettings> = LinkedHashMap(builder.serviceSettings)
 
     init {
@@ -149,6 +156,7 @@ public class ServiceManager internal constructor(
             { serviceSettings[it]?.loadBalancer ?: defaultBalancer },
             outlierDetection = { serviceSettings[it]?.outlierDetection ?: outlierDetection },
             onNewService = { name, instances -> departed?.follow(name, instances) },
+            listeners = { instanceListeners },
         )
     private val decoder = ResponseDecoder(codec)
     private val writer = RequestWriter(codec, timeouts)
@@ -172,6 +180,16 @@ public class ServiceManager internal constructor(
     private val asyncFace = AsyncServiceManager(this)
     private val closed = AtomicBoolean(false)
     private val registration = SelfRegistration(selfInstance?.let { self -> registry?.let { it to self } }, registrationTimeout)
+
+    init {
+        // last: an extension sees a whole manager
+        try {
+            for (extension in extensions) installed += extension.install(this)
+        } catch (e: Throwable) {
+            close()
+            throw e
+        }
+    }
 
     // ---------------------------------------------------------------- calls
 
@@ -254,6 +272,20 @@ public class ServiceManager internal constructor(
      * and non-blocking, for Kotlin and Java alike.
      */
     public fun instanceStates(serviceName: String): List<InstanceState> = selector.states(serviceName)
+
+    /** Adds a listener told when outlier detection ejects an instance of any service or lets it back. */
+    public fun addInstanceListener(listener: InstanceEventListener) {
+        instanceListeners += listener
+    }
+
+    /** Removes a listener added with [addInstanceListener]; false when it was not there. */
+    public fun removeInstanceListener(listener: InstanceEventListener): Boolean = instanceListeners.remove(listener)
+
+    /**
+     * How many attempts wait now for one of the [connectionPoolSize] connection permits (a gauge for
+     * metrics: above zero for long, the pool is too small for the load).
+     */
+    public val connectionsWaiting: Int get() = pipeline.connectionsWaiting
 
     /** The CompletableFuture face of this manager, for Java: `manager.async().get(service, path, User.class)`. */
     public fun async(): AsyncServiceManager = asyncFace
@@ -381,6 +413,13 @@ public class ServiceManager internal constructor(
             }
         }
         if (!closed.compareAndSet(false, true)) return
+        for (closeable in installed.asReversed()) {
+            try {
+                closeable.close()
+            } catch (e: Exception) {
+                log.warn("Extension failed while closing: {}", e.toString())
+            }
+        }
         scope.cancel()
         client?.close()
         departed?.close()
@@ -399,8 +438,17 @@ public class ServiceManager internal constructor(
      */
     internal fun <T> future(block: suspend () -> T): CompletableFuture<T> {
         if (closed.get()) return CompletableFuture.failedFuture(SwitchboardException(CLOSED))
-        val deadline = CallDeadline.current() ?: return scope.future { block() }
-        return scope.future(deadline) { block() }
+        return scope.future(callerContext()) { block() }
+    }
+
+    /**
+     * What a call started on this thread from blocking code carries into its coroutine: the thread's
+     * [CallDeadline], and what the extensions take of the thread (a trace context).
+     */
+    internal fun callerContext(): CoroutineContext {
+        var context: CoroutineContext = CallDeadline.current() ?: EmptyCoroutineContext
+        for (extension in extensions) context += extension.callerContext()
+        return context
     }
 
     private fun ensureOpen() {

@@ -7,10 +7,12 @@ import io.switchboard.discovery.InstanceSnapshot
 import io.switchboard.discovery.SnapshotDiscovery
 import io.switchboard.spi.CallInterceptor
 import io.switchboard.spi.Codec
+import io.switchboard.spi.InstanceEventListener
 import io.switchboard.spi.Interceptor
 import io.switchboard.spi.JavaCallInterceptor
 import io.switchboard.spi.JavaInterceptor
 import io.switchboard.spi.LoadBalancerFactory
+import io.switchboard.spi.ManagerExtension
 import io.switchboard.spi.RegistryConnection
 import io.switchboard.spi.ServiceDiscovery
 import io.switchboard.spi.ServiceRegistry
@@ -215,6 +217,19 @@ public class ServiceManagerBuilder internal constructor() {
     /** Adds a Java interceptor that wraps calls or their attempts; one whose name is already present is ignored. */
     public fun addCallInterceptor(interceptor: JavaCallInterceptor): ServiceManagerBuilder =
         addCallInterceptor(interceptor.asCallInterceptor())
+
+    internal val extensions: MutableList<ManagerExtension> = ArrayList()
+    internal val instanceListeners: MutableList<InstanceEventListener> = ArrayList()
+
+    /**
+     * Adds an extension that instruments the manager as a whole (sdk-observability's metrics and traces,
+     * say); it is installed when the manager is built. One whose name is already present is ignored.
+     */
+    public fun addExtension(extension: ManagerExtension): ServiceManagerBuilder =
+        apply { if (extensions.none { it.name == extension.name }) extensions += extension }
+
+    /** Adds a listener told when outlier detection ejects an instance or lets it back. */
+    public fun addInstanceListener(listener: InstanceEventListener): ServiceManagerBuilder = apply { instanceListeners += listener }
 
     /** The codec for request and response bodies; [JsonCodec] by default. */
     public fun codec(codec: Codec): ServiceManagerBuilder = apply { this.codec = codec }

@@ -154,6 +154,9 @@ public class RateLimitPlugin
         private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
         override val name: String get() = "RateLimit"
+
+        /** How many calls are waiting now. */
+        public val waiting: Int get() = gate.waiting
         override val order: Int get() = -9_000
 
         override suspend fun beforeRequest(context: RequestContext) {

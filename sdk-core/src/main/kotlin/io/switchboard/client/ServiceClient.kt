@@ -87,6 +87,7 @@ public class ServiceClient private constructor(
     ): ClientResponse {
         val spec = this.spec.endpoints[endpoint] ?: throw unknown(endpoint)
         val options = RequestOptions.builder()
+        options.uriTemplate = prefix + spec.path
         options.headers(this.spec.headers).headers(spec.headers).headers(params.headers)
         LinkedHashMap(this.spec.query)
             .apply {

@@ -94,7 +94,7 @@ internal object ConfigBinder {
                 "",
                 listOf(CALLER, REGISTRY),
             )
-        val caller = top.section(CALLER, callerKeys)?.let(::caller) ?: ServiceCallerConfig()
+        val caller = top.section(CALLER, callerKeys + ExtensionProviders.names())?.let(::caller) ?: ServiceCallerConfig()
         val registries = top.section(REGISTRY, null)?.let(::registries) ?: emptyMap()
         return SwitchboardConfig(caller, registries, sources, profiles)
     }
@@ -125,7 +125,25 @@ internal object ConfigBinder {
             outlierDetection = section.section("outlier-detection", outlierKeys)?.let(::outlierDetection),
             instanceSnapshot = section.section("instance-snapshot", snapshotKeys)?.let(::instanceSnapshot),
             tls = section.section("tls", TLS_KEYS)?.let(::clientTls),
+            extensions = extensions(section),
         )
+    }
+
+    /** `service-caller.<extension>`: each extension's section, checked by its provider now and made into one later. */
+    private fun extensions(section: ConfigSection): Map<String, ConfigSection> {
+        val found = LinkedHashMap<String, ConfigSection>()
+        for (name in ExtensionProviders.names()) {
+            val own = section.section(name, null) ?: continue
+            val provider = ExtensionProviders.all()[name]
+            section.require(
+                provider != null,
+                name,
+                "needs ${ExtensionProviders.known[name] ?: "the module that provides it"} on the classpath",
+            )
+            provider!!.validate(own)
+            found[name] = own
+        }
+        return found
     }
 
     private fun instanceSnapshot(section: ConfigSection): InstanceSnapshot {

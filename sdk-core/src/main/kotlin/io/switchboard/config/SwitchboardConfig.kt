@@ -90,6 +90,7 @@ public class SwitchboardConfig internal constructor(
         caller.interceptors.auth?.let { builder.addInterceptor(AuthInterceptor(it.token, it.headerName, it.prefix)) }
         if (caller.interceptors.metrics) builder.addInterceptor(MetricsInterceptor())
         caller.interceptors.signing?.let { builder.addInterceptor(SigningInterceptor(it.keyId, it.secret)) }
+        caller.extensions.forEach { (name, section) -> ExtensionProviders.all()[name]?.let { builder.addExtension(it.create(section)) } }
         caller.services.forEach { (name, service) ->
             val settings = ServiceSettings.builder()
             service.lbType?.let(settings::loadBalancer)
@@ -163,6 +164,8 @@ public class ServiceCallerConfig
         public val outlierDetection: OutlierDetection? = null,
         public val instanceSnapshot: InstanceSnapshot? = null,
         public val tls: io.switchboard.tls.ClientTls? = null,
+        /** The sections of extensions (`observability`), by name, made into extensions when a manager is built. */
+        internal val extensions: Map<String, ConfigSection> = emptyMap(),
     ) {
         override fun toString(): String =
             "ServiceCallerConfig(lbType=$lbType, connectionTimeout=$connectionTimeout, readTimeout=$readTimeout, " +

@@ -68,6 +68,7 @@ internal class RestCall(
                 ParameterRole.BODY -> options.json(value, p.type)
             }
         }
+        options.uriTemplate = method.path
         return exchange(manager, http, descriptor, method, path, options.retryOf(method).build(), instance) {
             decodeResult(codec, method.resultType, it)
         }
@@ -98,6 +99,7 @@ internal class DispatchJsonCall(
             RequestOptions
                 .builder()
                 .bytes(body, "application/json")
+                .uriTemplate(DispatchProtocol.path(descriptor.name, method.name))
                 .retryOf(method)
                 .build()
         return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options, instance) {
@@ -120,6 +122,7 @@ internal class BinaryDispatchCall(
             RequestOptions
                 .builder()
                 .bytes(format.encodeArguments(method, args), format.contentType)
+                .uriTemplate(DispatchProtocol.path(descriptor.name, method.name))
                 .retryOf(method)
                 .build()
         return exchange(

@@ -29,7 +29,7 @@ internal class ServiceProxies(
         if (eagerValidation) descriptor.validate()
         val chosen = channel ?: defaultChannel ?: if (localServices.containsKey(type)) Channel.LOCAL else null
         val call = if (chosen == null) AdvertisedChannelCall(manager, ::channelCall) else channelCall(chosen)
-        return ServiceProxy.create(type, descriptor, call, scope)
+        return ServiceProxy.create(type, descriptor, call, scope, manager::callerContext)
     }
 
     private fun channelCall(channel: Channel): ChannelCall =

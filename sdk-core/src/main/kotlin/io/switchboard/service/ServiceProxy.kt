@@ -1,6 +1,5 @@
 package io.switchboard.service
 
-import io.switchboard.CallDeadline
 import io.switchboard.SwitchboardException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
@@ -11,7 +10,6 @@ import java.lang.reflect.InvocationHandler
 import java.lang.reflect.Method
 import java.lang.reflect.Proxy
 import kotlin.coroutines.Continuation
-import kotlin.coroutines.EmptyCoroutineContext
 import kotlin.coroutines.intrinsics.COROUTINE_SUSPENDED
 import kotlin.coroutines.intrinsics.intercepted
 import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
@@ -22,6 +20,8 @@ internal class ServiceProxy(
     private val descriptor: ServiceDescriptor,
     private val channel: ChannelCall,
     private val scope: CoroutineScope,
+    /** What a call started from blocking code carries into its coroutine (the manager's `callerContext`). */
+    private val callerContext: () -> kotlin.coroutines.CoroutineContext,
 ) : InvocationHandler {
     override fun invoke(
         proxy: Any,
@@ -55,7 +55,7 @@ internal class ServiceProxy(
             CallKind.FUTURE -> {
                 val arguments = arrayOf(*all)
                 // a Java caller's thread may carry the deadline of the call it serves
-                scope.future(CallDeadline.current() ?: EmptyCoroutineContext) { channel.call(descriptor, md, arguments) }
+                scope.future(callerContext()) { channel.call(descriptor, md, arguments) }
             }
 
             CallKind.BLOCKING -> {
@@ -63,7 +63,7 @@ internal class ServiceProxy(
                 // a blocking method blocks its caller: the call starts on this thread (interceptors see it) and resumes
                 // wherever the transport completes it, so no pool thread is needed while this one waits
                 if (!scope.isActive) throw SwitchboardException("this ServiceManager is closed (build a new one)")
-                val context = CallDeadline.current()?.let { Dispatchers.Unconfined + it } ?: Dispatchers.Unconfined
+                val context = Dispatchers.Unconfined + callerContext()
                 val call = scope.future(context, CoroutineStart.UNDISPATCHED) { channel.call(descriptor, md, arguments) }
                 try {
                     try {
@@ -89,6 +89,7 @@ internal class ServiceProxy(
             descriptor: ServiceDescriptor,
             channel: ChannelCall,
             scope: CoroutineScope,
-        ): T = type.cast(Proxy.newProxyInstance(type.classLoader, arrayOf(type), ServiceProxy(descriptor, channel, scope)))
+            callerContext: () -> kotlin.coroutines.CoroutineContext,
+        ): T = type.cast(Proxy.newProxyInstance(type.classLoader, arrayOf(type), ServiceProxy(descriptor, channel, scope, callerContext)))
     }
 }

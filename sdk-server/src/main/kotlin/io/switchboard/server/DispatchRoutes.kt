@@ -56,7 +56,10 @@ internal class DispatchRoutes(
                     )
                 }
             }
-            get("/health") { health.respond(call, details = !access.enabled || call.attributes.contains(CALLER)) }
+            get("/health") {
+                call.attributes.put(ROUTE, HEALTH_ROUTE)
+                health.respond(call, details = !access.enabled || call.attributes.contains(CALLER))
+            }
             openApi?.install(this)
             // any other path: JSON 404, or 401 to an anonymous caller where calls need credentials (so that an
             // anonymous caller cannot tell a hosted route from a missing one)
@@ -106,6 +109,7 @@ internal class DispatchRoutes(
                 "UnknownMethod",
                 "service '$serviceName' has no method '${excerpt(methodName)}'",
             )
+        call.attributes.put(ROUTE, ObservedRoute(DispatchProtocol.path(serviceName, methodName), serviceName, methodName))
         val type = binder.contentTypeOf(call)
         val binary = BinaryDispatchFormat.entries.firstOrNull { type != null && type.match(ContentType.parse(it.contentType)) }
         if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation, limit)
@@ -175,6 +179,7 @@ internal class DispatchRoutes(
         method: MethodDescriptor,
         implementation: Any,
     ) {
+        call.attributes.put(ROUTE, ObservedRoute(method.path!!, descriptor.name, method.name))
         if (!admitted(call, descriptor.name, method.name)) return
         val limit = deadlines.read(call, "${descriptor.name}.${method.name}") ?: return
         val args = binder.restArguments(call, descriptor, method) ?: return
@@ -269,6 +274,7 @@ internal class DispatchRoutes(
 
     private companion object {
         val NULL_JSON = "null".toByteArray()
+        val HEALTH_ROUTE = ObservedRoute("/health", null, null)
 
         /** An implementation failing with less than this left of its deadline failed because the deadline passed. */
         val DEADLINE_SLACK: java.time.Duration = java.time.Duration.ofMillis(1)

@@ -62,6 +62,7 @@ internal class ErrorResponses(
         implementation: Class<*>,
         methodName: String,
     ) {
+        call.attributes.put(FAILURE, e)
         if (e is ServiceErrorException) return call.error(HttpStatusCode.fromValue(e.status), e.type, e.message ?: "")
         kotlinNullCheck(e, implementation, methodName)?.let { parameter ->
             // a Kotlin implementation's own check of a parameter its interface leaves nullable

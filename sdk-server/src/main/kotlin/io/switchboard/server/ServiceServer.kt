@@ -102,6 +102,8 @@ public class ServiceServer internal constructor(
         )
 
     private val calls = InFlightCalls()
+    private val observers = builder.observers.toList()
+    private val requestObservers = RequestObservers(observers, if (builder.tls != null) "https" else "http")
     private val gate = RequestGate(builder.allowedHosts?.let { it + HostAllowList.normalize(advertisedHost) }, calls, access, errors)
     private val guard =
         ConnectionGuard(builder.maxConnections, builder.idleTimeout, builder.requestReadTimeout, builder.maxBodyBytes)
@@ -183,6 +185,13 @@ public class ServiceServer internal constructor(
                 throw e
             }
             status = ServerStatus.RUNNING
+            observers.forEach { o ->
+                runCatching {
+                    o.serverStarted(
+                        this,
+                    )
+                }.onFailure { log.warn("Server observer {} failed at start: {}", o.name, it.toString()) }
+            }
             if (shutdownHookEnabled) engineGate.armed = shutdownHook.install()
             log.info("Serving {} on {}", hosted.keys, baseUrl)
             this
@@ -252,6 +261,7 @@ public class ServiceServer internal constructor(
                 }
             }
         }) {
+            requestObservers.install(this)
             gate.install(this)
             routing { routes.install(this) }
         }.also(engineGate::attach)
@@ -279,6 +289,9 @@ public class ServiceServer internal constructor(
         components().forEach { runCatching { it.onStop() }.onFailure { e -> log.warn("onStop of {} failed: {}", it, e.toString()) } }
         stopHooks.forEach { runCatching { it.run() }.onFailure { e -> log.warn("A stop hook failed: {}", e.toString()) } }
         status = ServerStatus.STOPPED
+        observers.forEach { o ->
+            runCatching { o.serverStopped(this) }.onFailure { log.warn("Server observer {} failed at stop: {}", o.name, it.toString()) }
+        }
         shutdownHook.remove()
         log.info("Stopped {}", hosted.keys)
     }

@@ -141,6 +141,15 @@ public class ServiceServerBuilder internal constructor() {
             maxRequestTimeout = timeout
         }
 
+    internal val observers: MutableList<ServerObserver> = ArrayList()
+
+    /**
+     * Adds an observer of every request and of the server's start and stop (sdk-observability's metrics and
+     * traces, say); one whose name is already present is ignored.
+     */
+    public fun addObserver(observer: ServerObserver): ServiceServerBuilder =
+        apply { if (observers.none { it.name == observer.name }) observers += observer }
+
     internal val authenticators: MutableList<Authenticator> = ArrayList()
     internal val accessRules: MutableList<AccessRule> = ArrayList()
 

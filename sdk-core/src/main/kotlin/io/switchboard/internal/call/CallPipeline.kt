@@ -39,6 +39,9 @@ internal class CallPipeline(
     connectionPoolSize: Int,
 ) {
     private val connections = ConnectionPermits(connectionPoolSize, failures)
+
+    /** How many attempts wait for a connection permit now. */
+    val connectionsWaiting: Int get() = connections.waiting
     private val hedged = HedgedAttempts(transport, selector, writer, retries, failures, connections)
 
     suspend fun <R> execute(

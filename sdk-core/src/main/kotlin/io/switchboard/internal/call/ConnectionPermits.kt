@@ -2,6 +2,7 @@ package io.switchboard.internal.call
 
 import io.switchboard.RequestContext
 import kotlinx.coroutines.sync.Semaphore
+import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * One permit per pooled connection: an attempt holds one from sending until its body is read. A raw
@@ -12,6 +13,7 @@ internal class ConnectionPermits(
     private val failures: FailureTranslator,
 ) {
     private val permits = Semaphore(size)
+    private val waiters = AtomicInteger()
 
     /** Takes a permit within what remains of [deadline]; nothing is sent once the deadline has passed. */
     suspend fun acquire(
@@ -20,8 +22,16 @@ internal class ConnectionPermits(
     ) {
         if (deadline.isBounded && deadline.remainingNanos() == 0L) throw failures.deadlinePassed(context, deadline)
         if (permits.tryAcquire()) return
-        deadline.within { permits.acquire() } ?: throw failures.deadlinePassed(context, deadline)
+        waiters.incrementAndGet()
+        try {
+            deadline.within { permits.acquire() } ?: throw failures.deadlinePassed(context, deadline)
+        } finally {
+            waiters.decrementAndGet()
+        }
     }
+
+    /** How many attempts wait for a permit now. */
+    val waiting: Int get() = waiters.get()
 
     fun release() {
         permits.release()

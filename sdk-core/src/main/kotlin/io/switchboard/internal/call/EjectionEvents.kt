@@ -1,7 +1,9 @@
 package io.switchboard.internal.call
 
 import io.switchboard.ServiceInstance
+import io.switchboard.spi.InstanceEventListener
 import org.slf4j.LoggerFactory
+import java.time.Duration
 
 /**
  * The log lines of one service's ejections, on the logger `io.switchboard.ejection`: WARN when an instance is
@@ -9,6 +11,8 @@ import org.slf4j.LoggerFactory
  */
 internal class EjectionEvents(
     private val serviceName: String,
+    /** The manager's listeners, read at each event. */
+    private val listeners: () -> List<InstanceEventListener> = { emptyList() },
 ) {
     fun ejected(
         instance: ServiceInstance,
@@ -29,6 +33,7 @@ internal class EjectionEvents(
             eligible,
             serviceName,
         )
+        tell { it.ejected(serviceName, instance, Duration.ofNanos(lengthNanos), why, again = false) }
     }
 
     fun ejectedAgain(
@@ -43,6 +48,7 @@ internal class EjectionEvents(
             readable(lengthNanos),
             why,
         )
+        tell { it.ejected(serviceName, instance, Duration.ofNanos(lengthNanos), why, again = true) }
     }
 
     fun returned(
@@ -55,6 +61,17 @@ internal class EjectionEvents(
             instance.address,
             timesEjected,
         )
+        tell { it.returned(serviceName, instance) }
+    }
+
+    private inline fun tell(event: (InstanceEventListener) -> Unit) {
+        for (listener in listeners()) {
+            try {
+                event(listener)
+            } catch (e: Exception) {
+                log.warn("Instance listener {} failed: {}", listener.javaClass.name, e.toString())
+            }
+        }
     }
 
     fun kept(

@@ -29,6 +29,8 @@ internal class InstanceSelector(
     private val outlierDetection: (String) -> OutlierDetection = { OutlierDetection.DEFAULT },
     /** Told of each service the first time it has state here, with the instances it had then. */
     private val onNewService: (String, List<ServiceInstance>) -> Unit = { _, _ -> },
+    /** The manager's instance listeners, told of ejections. */
+    private val listeners: () -> List<io.switchboard.spi.InstanceEventListener> = { emptyList() },
 ) {
     private val services = ConcurrentHashMap<String, ServiceState>()
 
@@ -144,7 +146,7 @@ internal class InstanceSelector(
         val state =
             services.computeIfAbsent(serviceName) {
                 made = true
-                ServiceState(balancerFactory(it).create(it), InstanceTracker(it, outlierDetection(it)))
+                ServiceState(balancerFactory(it).create(it), InstanceTracker(it, outlierDetection(it), listeners))
             }
         if (made) onNewService(serviceName, all)
         return state

@@ -21,9 +21,10 @@ import java.util.concurrent.ConcurrentHashMap
 internal class InstanceTracker(
     private val serviceName: String,
     private val policy: OutlierDetection,
+    listeners: () -> List<io.switchboard.spi.InstanceEventListener> = { emptyList() },
 ) : InstanceStats {
     private val stats = ConcurrentHashMap<String, InstanceStat>()
-    private val events = EjectionEvents(serviceName)
+    private val events = EjectionEvents(serviceName, listeners)
     private val lock = Any()
 
     @Volatile

@@ -10,6 +10,8 @@ import io.ktor.server.routing.Routing
 import io.ktor.server.routing.get
 import io.switchboard.server.CALLER
 import io.switchboard.server.ErrorResponses
+import io.switchboard.server.ObservedRoute
+import io.switchboard.server.ROUTE
 import io.switchboard.server.auth.AccessControl
 import io.switchboard.server.error
 import io.switchboard.service.ServiceDescriptor
@@ -32,14 +34,14 @@ internal class OpenApiRoutes(
     /** Adds the routes to [routing]. */
     fun install(routing: Routing) {
         with(routing) {
-            get(settings.path) { if (admitted(call)) call.respondBytes(document, ContentType.Application.Json) }
+            get(settings.path) { if (admitted(call, settings.path)) call.respondBytes(document, ContentType.Application.Json) }
             val ui = ui ?: return
             val page = settings.uiPath!!
-            get(page) { if (admitted(call)) call.respondBytes(ui.index, ContentType.Text.Html) }
-            get("$page/") { if (admitted(call)) call.respondBytes(ui.index, ContentType.Text.Html) }
-            get("$page/index.html") { if (admitted(call)) call.respondBytes(ui.index, ContentType.Text.Html) }
+            get(page) { if (admitted(call, page)) call.respondBytes(ui.index, ContentType.Text.Html) }
+            get("$page/") { if (admitted(call, page)) call.respondBytes(ui.index, ContentType.Text.Html) }
+            get("$page/index.html") { if (admitted(call, page)) call.respondBytes(ui.index, ContentType.Text.Html) }
             get("$page/{file}") {
-                if (!admitted(call)) return@get
+                if (!admitted(call, "$page/{file}")) return@get
                 val name = call.parameters["file"]!!
                 val (bytes, type) =
                     ui.file(name) ?: return@get call.error(HttpStatusCode.NotFound, "NotFound", "no file '${name.take(64)}' in $page")
@@ -50,7 +52,11 @@ internal class OpenApiRoutes(
     }
 
     /** Whether the caller may read the document and the page; false after answering 401. */
-    private suspend fun admitted(call: ApplicationCall): Boolean {
+    private suspend fun admitted(
+        call: ApplicationCall,
+        template: String,
+    ): Boolean {
+        call.attributes.put(ROUTE, ObservedRoute(template, null, null))
         if (!access.enabled || settings.allowAnonymous || call.attributes.contains(CALLER)) return true
         errors.unauthenticated(call, "this server needs credentials (${access.challenges.joinToString(" or ")})", access.challenges)
         return false
