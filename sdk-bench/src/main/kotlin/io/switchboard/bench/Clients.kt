@@ -10,6 +10,16 @@ import io.ktor.client.statement.bodyAsText
 import io.ktor.http.ContentType
 import io.ktor.http.contentType
 import io.ktor.http.isSuccess
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator
+import io.opentelemetry.context.propagation.ContextPropagators
+import io.opentelemetry.sdk.OpenTelemetrySdk
+import io.opentelemetry.sdk.common.CompletableResultCode
+import io.opentelemetry.sdk.trace.SdkTracerProvider
+import io.opentelemetry.sdk.trace.data.SpanData
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor
+import io.opentelemetry.sdk.trace.export.SpanExporter
+import io.opentelemetry.sdk.trace.samplers.Sampler
 import io.switchboard.HttpEngine
 import io.switchboard.RequestOptions
 import io.switchboard.ServiceInstance
@@ -19,6 +29,7 @@ import io.switchboard.interceptor.AuthInterceptor
 import io.switchboard.interceptor.LoggingInterceptor
 import io.switchboard.interceptor.MetricsInterceptor
 import io.switchboard.jsonBody
+import io.switchboard.observability.Observability
 import io.switchboard.service.Channel
 import kotlinx.coroutines.Dispatchers
 import kotlinx.serialization.json.Json
@@ -112,11 +123,13 @@ fun registryOf(
 class ManagerClient(
     ports: List<Int>,
     engine: HttpEngine? = null,
+    observability: Observability? = null,
 ) : SuspendingClient {
     private val manager =
         ServiceManager {
             discovery(registryOf(ports))
             engine?.let { engine(it) }
+            observability?.let { addExtension(it) }
             loadBalancer("round_robin")
             // INFO, while the benchmark's logback configuration lets only WARN through: formatted never, printed never
             addInterceptor(LoggingInterceptor())
@@ -130,6 +143,42 @@ class ManagerClient(
     override suspend fun post(): Any = manager.post<Order>(BenchService.NAME, "/echo", options)
 
     override fun close() = manager.close()
+}
+
+/** [ManagerClient] with meters and spans: a real OpenTelemetry SDK sampling every call, its spans batched and dropped. */
+class TracedManagerClient(
+    ports: List<Int>,
+) : SuspendingClient {
+    private val otel =
+        OpenTelemetrySdk
+            .builder()
+            .setTracerProvider(
+                SdkTracerProvider
+                    .builder()
+                    .setSampler(Sampler.alwaysOn())
+                    .addSpanProcessor(BatchSpanProcessor.builder(DroppingExporter).build())
+                    .build(),
+            ).setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build()
+    private val client = ManagerClient(ports, observability = Observability { meterRegistry(SimpleMeterRegistry()).openTelemetry(otel) })
+
+    override suspend fun get(): Any = client.get()
+
+    override suspend fun post(): Any = client.post()
+
+    override fun close() {
+        client.close()
+        otel.close()
+    }
+
+    /** Takes every batch and keeps nothing: the cost measured is the instrumentation's, not an exporter's. */
+    private object DroppingExporter : SpanExporter {
+        override fun export(spans: Collection<SpanData>): CompletableResultCode = CompletableResultCode.ofSuccess()
+
+        override fun flush(): CompletableResultCode = CompletableResultCode.ofSuccess()
+
+        override fun shutdown(): CompletableResultCode = CompletableResultCode.ofSuccess()
+    }
 }
 
 /** A proxy of [BenchService] over one channel, through a manager over the embedded registry (round robin). */
@@ -165,6 +214,14 @@ val CONTENDERS: List<Contender> =
             "ServiceManager",
             "Switchboard ServiceManager, embedded registry, round_robin, logging (silent) + auth + metrics interceptors",
         ) { ports -> ManagerClient(ports) },
+        Contender(
+            "ServiceManager + metrics",
+            "the same, with sdk-observability's Micrometer meters (a SimpleMeterRegistry)",
+        ) { ports -> ManagerClient(ports, observability = Observability { meterRegistry(SimpleMeterRegistry()) }) },
+        Contender(
+            "ServiceManager + metrics + tracing",
+            "the same, with meters and OpenTelemetry spans (SDK, every call sampled, batched to an exporter that drops them)",
+        ) { ports -> TracedManagerClient(ports) },
         Contender(
             "ServiceManager on OkHttp",
             "the same, over Switchboard's OkHttp engine (engine(HttpEngine.OKHTTP))",

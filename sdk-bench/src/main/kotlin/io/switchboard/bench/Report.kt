@@ -25,6 +25,8 @@ private const val MANAGER = "ServiceManager"
 private const val RETROFIT = "Retrofit + OkHttp"
 private const val FEIGN = "OpenFeign + LoadBalancer"
 private const val DISPATCH_JSON = "proxy dispatch-json"
+private const val METERED = "ServiceManager + metrics"
+private const val TRACED = "ServiceManager + metrics + tracing"
 
 /** Everything one run measured, and its rendering as Markdown: figures, ratios to the baseline, targets. */
 class Report(
@@ -274,6 +276,10 @@ class Report(
         row("ServiceManager client CPU per GET ≤ 1.0× Retrofit + OkHttp's", ratios(MANAGER, RETROFIT, LOAD_GET_CPU), { it <= 1.0 })
         row("ServiceManager sequential GET p50 ≤ 1.0× Retrofit + OkHttp", ratios(MANAGER, RETROFIT, SEQ_GET_P50), { it <= 1.0 })
         row("ServiceManager ≥ 2× OpenFeign + LoadBalancer, GET/s", ratios(MANAGER, FEIGN, LOAD_GET), { it >= 2.0 })
+        row("ServiceManager + metrics ≥ 0.95× ServiceManager, GET/s", ratios(METERED, MANAGER, LOAD_GET), { it >= 0.95 })
+        row("ServiceManager + metrics + tracing (100% sampled) ≥ 0.90× ServiceManager, GET/s", ratios(TRACED, MANAGER, LOAD_GET), {
+            it >= 0.90
+        })
         row("proxy dispatch-json ≥ 0.9× ServiceManager, GET/s", ratios(DISPATCH_JSON, MANAGER, LOAD_GET), { it >= 0.9 })
         row("dispatch round trip p50 ≤ 100 µs (dispatch-json, sequential GET)", values(DISPATCH_JSON, SEQ_GET_P50).values.toList(), {
             it <= 100.0

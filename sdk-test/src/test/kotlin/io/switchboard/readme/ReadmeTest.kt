@@ -3,6 +3,7 @@ package io.switchboard.readme
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.engine.spec.tempdir
+import io.kotest.matchers.collections.shouldContain
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
@@ -202,6 +203,37 @@ class ReadmeTest :
                 get("/docs").statusCode() shouldBe 200
             } finally {
                 server.stop()
+            }
+        }
+
+        test("the README's observability snippet is the compiled one; the scrape shows the call on both sides, by template") {
+            readme shouldContain
+                "```kotlin\n" + snippet("sdk-test/src/test/kotlin/io/switchboard/readme/ObservedHost.kt", "kotlin-observability") + "\n```"
+            val traces = io.switchboard.observability.Traces()
+            val observability = observabilityOf(traces.sdk)
+            val server =
+                observedCatalog(
+                    object : Catalog {
+                        override suspend fun item(sku: String): String = "item $sku"
+                    },
+                    observability,
+                )
+            try {
+                observedCaller(server, observability).use { manager ->
+                    manager.getService<Catalog>(io.switchboard.service.Channel.REST).item("a-1") shouldBe "item a-1"
+                }
+                io.switchboard.service.eventually("the server's request is counted") {
+                    prometheus.scrape().contains("http_server_requests_seconds_count{")
+                }
+                val scrape = prometheus.scrape()
+                scrape shouldContain
+                    Regex("http_client_requests_seconds_count\\{[^}]*service=\"catalog\"[^}]*uri=\"/catalog/items/\\{sku}\"")
+                scrape shouldContain
+                    Regex("http_server_requests_seconds_count\\{[^}]*service=\"catalog\"[^}]*uri=\"/catalog/items/\\{sku}\"")
+                traces.exporter.finishedSpanItems.map { it.name } shouldContain "GET /catalog/items/{sku}"
+            } finally {
+                server.stop()
+                traces.close()
             }
         }
 
