@@ -34,8 +34,14 @@ class Settings(
     /** Callers in the throughput scenarios. */
     val concurrency: Int = args["concurrency"]?.toInt() ?: 64
 
-    /** Only the baseline and the contenders whose label contains one of these, comma-separated (all when absent). */
+    /**
+     * Only the baseline and the contenders whose label contains one of these, comma-separated (all when absent); an
+     * entry ending in `$` names one label exactly (`ServiceManager$` without the observability variants).
+     */
     val only: List<String>? = args["only"]?.split(',')?.map { it.trim() }
+
+    /** Whether [label] is one [only] picks. */
+    fun picks(label: String): Boolean = only == null || only.any { if (it.endsWith("$")) it.dropLast(1) == label else it in label }
 
     /** Whether one unrecorded pass over all contenders precedes the rounds. */
     val warmupPass: Boolean = args["warmup-pass"]?.toBoolean() ?: true
@@ -144,11 +150,11 @@ private fun runHttp(
 ) {
     val contenders =
         CONTENDERS.filter { c ->
-            settings.only == null || (c.label == CONTENDERS[0].label && settings.baseline) || settings.only.any { it in c.label }
+            (c.label == CONTENDERS[0].label && settings.baseline) || settings.picks(c.label)
         }
     if (settings.warmupPass) warmUp(contenders, ports)
     // the ceiling, when wrk is installed (apt-get install wrk) and not left out by `only`
-    val wrk = wrkExecutable()?.takeIf { settings.only == null || settings.only.any { it in WRK_LABEL } }
+    val wrk = wrkExecutable()?.takeIf { settings.picks(WRK_LABEL) }
     if (wrk == null) println("wrk is not installed: no ceiling row")
     repeat(settings.rounds) { round ->
         // each round starts at another contender, so that no one always runs first or last
