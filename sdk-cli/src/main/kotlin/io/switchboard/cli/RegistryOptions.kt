@@ -92,7 +92,16 @@ class RegistryOptions {
             }
 
             config != null && config.appRegistry.isNotEmpty() -> {
-                val where = config.appRegistry.entries.joinToString { (name, section) -> "app-registry.$name in ${section.location}" }
+                // what the adapter says the section points at (nacos 10.0.0.5:8848 (namespace …)), read without connecting
+                val providers =
+                    java.util.ServiceLoader
+                        .load(io.switchboard.spi.RegistryProvider::class.java)
+                        .associateBy { it.name }
+                val where =
+                    config.appRegistry.entries.joinToString { (name, section) ->
+                        (runCatching { providers[name]?.describe(section) }.getOrNull() ?: name) +
+                            ", app-registry.$name in ${section.location}"
+                    }
                 Session.open(config, statics) {
                     connecting(where) { config.connectRegistry()?.let { Session.Connected(it.discovery, it) } }
                 }
