@@ -1,6 +1,9 @@
 package io.switchboard.cli
 
 import io.switchboard.ServiceInstance
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.coroutineScope
 import picocli.CommandLine.Command
 import picocli.CommandLine.Parameters
 
@@ -20,21 +23,8 @@ class ListCommand : ServiceCommand() {
 
     override suspend fun run(session: Session): Int {
         val names = services.ifEmpty { session.services().toList() }
-        val views =
-            names.map { name ->
-                // a name given on the command line must exist; a listed service may have no instance left
-                val instances = if (services.isEmpty()) session.discovery.instances(name) else session.instancesOf(name)
-                val states = session.manager.instanceStates(name).associateBy { it.instance.instanceId }
-                ServiceView(
-                    name,
-                    session.sourceOf(name),
-                    session.ageOf(name)?.toMillis(),
-                    instances
-                        .sortedWith(
-                            compareBy<ServiceInstance>({ it.host }, { it.port }),
-                        ).map { InstanceView.of(it, states[it.instanceId]) },
-                )
-            }
+        // one registry lookup per service, at once: a registry listing hundreds of services answers in one round trip's time
+        val views = coroutineScope { names.map { name -> async { view(session, name) } }.awaitAll() }
         if (output.json) {
             io.out.println(JsonText.pretty.encodeToString(ListView.serializer(), ListView(session.description, views)))
             return ExitCode.OK
@@ -61,6 +51,21 @@ class ListCommand : ServiceCommand() {
         }
         table.print(io.out, terminal)
         return ExitCode.OK
+    }
+
+    private suspend fun view(
+        session: Session,
+        name: String,
+    ): ServiceView {
+        // a name given on the command line must exist; a listed service may have no instance left
+        val instances = if (services.isEmpty()) session.discovery.instances(name) else session.instancesOf(name)
+        val states = session.manager.instanceStates(name).associateBy { it.instance.instanceId }
+        return ServiceView(
+            name,
+            session.sourceOf(name),
+            session.ageOf(name)?.toMillis(),
+            instances.sortedWith(compareBy<ServiceInstance>({ it.host }, { it.port })).map { InstanceView.of(it, states[it.instanceId]) },
+        )
     }
 
     private fun weight(weight: Double): String = if (weight == Math.floor(weight)) weight.toLong().toString() else weight.toString()
