@@ -75,20 +75,7 @@ class CallCommand : ServiceCommand() {
                     timeout?.let(::timeout)
                 }.build()
         session.instancesOf(service)
-        val exchange =
-            try {
-                Exchange.send(session, verb, service, path, options)
-            } catch (e: Exchange.CallFailed) {
-                if (output.json) {
-                    io.out.println(
-                        JsonText.pretty.encodeToString(
-                            FailureView.serializer(),
-                            FailureView(e.message.orEmpty(), e.attempts.map(AttemptView::of)),
-                        ),
-                    )
-                }
-                throw e
-            }
+        val exchange = sendReportingFailure { Exchange.send(session, verb, service, path, options) }
         if (output.json) {
             val parsed: JsonElement =
                 runCatching { JsonText.parse(exchange.body.toString(Charsets.UTF_8), "the body") }
@@ -96,16 +83,7 @@ class CallCommand : ServiceCommand() {
             io.out.println(JsonText.pretty.encodeToString(CallView.serializer(), exchange.view(service, verb, path, parsed)))
         } else {
             io.err.println(exchange.summary(terminal))
-            if (exchange.attempts.size > 1) {
-                exchange.attempts.forEachIndexed { n, a ->
-                    io.err.println(
-                        "  ${n + 1}. ${a.instance.address} ${terminal.status(
-                            a.outcome,
-                            if (a.failure == null) a.status else a.status ?: 0,
-                        )} in ${Durations.format(a.duration)}",
-                    )
-                }
-            }
+            exchange.attemptLines(terminal).forEach(io.err::println)
             if (include) exchange.headers.forEach { (k, v) -> io.err.println(terminal.dim("$k: $v")) }
             io.err.flush()
             if (exchange.body.isNotEmpty()) io.out.println(JsonText.prettyOrText(exchange.body))

@@ -4,7 +4,6 @@ import io.switchboard.Attempt
 import io.switchboard.RequestOptions
 import io.switchboard.Secrets
 import io.switchboard.ServiceInstance
-import io.switchboard.ServiceManager
 import io.switchboard.SwitchboardException
 import java.time.Duration
 
@@ -62,11 +61,22 @@ class Exchange(
             body,
         )
 
+    /** The attempts, one line each (`  1. 127.0.0.1:4101 connection refused in 1 ms`), when there were several. */
+    fun attemptLines(terminal: Terminal): List<String> =
+        if (attempts.size < 2) {
+            emptyList()
+        } else {
+            attempts.mapIndexed { n, a ->
+                val outcome = if (a.failure == null && a.status != null) terminal.status(a.outcome, a.status) else terminal.red(a.outcome)
+                "  ${n + 1}. ${a.instance.address} $outcome in ${Durations.format(a.duration)}"
+            }
+        }
+
     companion object {
         /**
-         * Sends [method] [path] to [service] through [session]'s manager (or [manager] when given) with [options]. A call
-         * that gets no answer fails with a [CliFailure] carrying the SDK's message (which lists the attempts); a non-2xx
-         * answer is returned like any other.
+         * Sends [method] [path] to [service] through [session]'s manager with [options]. A call that gets no answer
+         * fails with [CallFailed], listing the attempts (or with the SDK's message when none was made); a non-2xx answer
+         * is returned like any other.
          */
         suspend fun send(
             session: Session,
@@ -74,34 +84,50 @@ class Exchange(
             service: String,
             path: String,
             options: RequestOptions,
-            manager: ServiceManager = session.manager,
         ): Exchange {
             val answer =
                 try {
-                    manager.rawRequest(method, service, path, options) { r ->
-                        Triple(r.status, r.headers, r.bytes()) to r.instance
-                    }
+                    session.manager.rawRequest(method, service, path, options) { r -> Answer(r.status, r.headers, r.bytes(), r.instance) }
                 } catch (e: SwitchboardException) {
-                    throw CallFailed(Session.oneLine(e.message), e.attempts, e)
+                    // each attempt in a few words (connection refused, read timeout, HTTP 503) rather than the client's exception names
+                    val attempts = e.attempts
+                    val message =
+                        if (attempts.isEmpty()) {
+                            Session.oneLine(e.message)
+                        } else {
+                            "$method $path on $service failed after ${attempts.size} attempt${if (attempts.size == 1) "" else "s"}: " +
+                                attempts.joinToString("; ")
+                        }
+                    throw CallFailed(message, attempts, e)
                 }
-            val context = session.lastCall.takeIf { manager === session.manager }
-            val (info, instance) = answer
+            val context = session.lastCall
             return Exchange(
-                info.first,
-                Secrets.masked(info.second.mapValues { it.value.joinToString(", ") }).mapValues { it.value.toString() },
-                info.third,
-                instance,
-                context?.attempts ?: emptyList(),
+                answer.status,
+                Secrets.masked(answer.headers.mapValues { it.value.joinToString(", ") }).mapValues { it.value.toString() },
+                answer.body,
+                answer.instance,
+                context?.attempts.orEmpty(),
                 context?.duration,
                 context?.responseTime?.let { Duration.between(context.startTime, it) },
             )
         }
     }
 
+    /** What a raw response held, read before its connection was released. */
+    private class Answer(
+        val status: Int,
+        val headers: Map<String, List<String>>,
+        val body: ByteArray,
+        val instance: ServiceInstance,
+    )
+
     /** A call that got no answer: the SDK's one-line message and the attempts made. */
     class CallFailed(
         message: String,
         val attempts: List<Attempt>,
         cause: Throwable,
-    ) : CliFailure(message, ExitCode.FAILED, cause)
+    ) : CliFailure(message, ExitCode.FAILED, cause) {
+        /** The failure as `--json` shows it. */
+        val view: FailureView get() = FailureView(message.orEmpty(), attempts.map(AttemptView::of))
+    }
 }

@@ -60,20 +60,7 @@ class InvokeCommand : ServiceCommand() {
                     timeout?.let(::timeout)
                 }.build()
         session.instancesOf(service)
-        val exchange =
-            try {
-                Exchange.send(session, "POST", service, path, options)
-            } catch (e: Exchange.CallFailed) {
-                if (output.json) {
-                    io.out.println(
-                        JsonText.pretty.encodeToString(
-                            FailureView.serializer(),
-                            FailureView(e.message.orEmpty(), e.attempts.map(AttemptView::of)),
-                        ),
-                    )
-                }
-                throw e
-            }
+        val exchange = sendReportingFailure { Exchange.send(session, "POST", service, path, options) }
         val text = exchange.body.toString(Charsets.UTF_8)
         val result: JsonElement? =
             if (text.isBlank()) {

@@ -44,6 +44,15 @@ abstract class ServiceCommand : Callable<Int> {
         }
     }
 
+    /** Runs [send]; when the call gets no answer and the output is `--json`, prints the failure and its attempts as JSON too. */
+    protected suspend fun sendReportingFailure(send: suspend () -> Exchange): Exchange =
+        try {
+            send()
+        } catch (e: Exchange.CallFailed) {
+            if (output.json) io.out.println(JsonText.pretty.encodeToString(FailureView.serializer(), e.view))
+            throw e
+        }
+
     /** Does the command's work with [session]; returns the exit code. */
     abstract suspend fun run(session: Session): Int
 }

@@ -100,6 +100,19 @@ class CliTest :
             json["attempts"]!!.jsonArray.map { it.jsonObject["outcome"]!!.jsonPrimitive.content } shouldContainExactly
                 listOf("connection refused", "HTTP 200")
             json.toString() shouldNotContain "s3cret"
+
+            // no instance answers: one line on standard error, and with --json the failure and its attempts on standard output
+            val failed = cli("call", "people", "/api/instance", "--static", "people=127.0.0.1:$dead", "--json")
+            failed.exitCode shouldBe 1
+            failed.shouldBeOneLineError()
+            failed.err shouldContain "switchboard: GET /api/instance on people failed after"
+            failed.err shouldContain "127.0.0.1:$dead connection refused in"
+            failed.json["error"]!!.jsonPrimitive.content shouldContain "connection refused"
+            failed.json["attempts"]!!
+                .jsonArray
+                .map { it.jsonObject["outcome"]!!.jsonPrimitive.content }
+                .toSet() shouldBe
+                setOf("connection refused")
         }
 
         test("call sends a JSON body from an argument, a file or standard input, with headers and query parameters") {
