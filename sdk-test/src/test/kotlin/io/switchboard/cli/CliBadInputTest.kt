@@ -5,7 +5,9 @@ import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldStartWith
+import java.io.File
 import java.nio.file.Files
+import java.util.concurrent.TimeUnit
 
 /** Wrong input ends in one line that says what to fix, exit code 2 (usage) or 1 (a failure), never a stack trace. */
 class CliBadInputTest :
@@ -83,6 +85,18 @@ class CliBadInputTest :
             config.exitCode shouldBe 2
             config.shouldBeOneLineError()
             config.err shouldContain "application.yaml:2:12: service-caller.lb-type: 'fastest'"
+        }
+
+        test("the executable's main exits the process with the command's code") {
+            val javaBinary = File(System.getProperty("java.home"), "bin/java").path
+            val child =
+                ProcessBuilder(javaBinary, "-cp", System.getProperty("java.class.path"), "io.switchboard.cli.MainKt", "lst")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+            val err = child.errorStream.bufferedReader().readText()
+            child.waitFor(30, TimeUnit.SECONDS) shouldBe true
+            child.exitValue() shouldBe 2
+            err.trim() shouldStartWith "switchboard: unknown command 'lst'"
         }
 
         test("an unreachable registry exits 1 in one line naming its address") {
