@@ -37,6 +37,8 @@ public class CompositeDiscovery(
 
     override fun knownServices(): Set<String> = delegates.flatMapTo(LinkedHashSet()) { it.knownServices() }
 
+    override suspend fun listServices(): Set<String> = delegates.flatMapTo(LinkedHashSet()) { it.listServices() }
+
     override fun close() {
         delegates.forEach(AutoCloseable::close)
     }

@@ -132,6 +132,19 @@ public class SnapshotDiscovery internal constructor(
 
     override fun knownServices(): Set<String> = (live?.knownServices().orEmpty() + entries.keys)
 
+    /** The registry's listing while it answers, with the snapshot's services; the snapshot's alone while it does not. */
+    override suspend fun listServices(): Set<String> {
+        val listed =
+            try {
+                live?.listServices().orEmpty()
+            } catch (e: CancellationException) {
+                throw e
+            } catch (_: Exception) {
+                emptySet()
+            }
+        return listed + entries.keys
+    }
+
     /**
      * Where [serviceName]'s list comes from now and how old it is; null when neither the registry nor the snapshot
      * gave one. It is live while the registry is connected and the service is followed (called since the registry

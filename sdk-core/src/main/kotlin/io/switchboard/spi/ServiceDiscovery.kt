@@ -25,6 +25,13 @@ public interface ServiceDiscovery : AutoCloseable {
     public fun knownServices(): Set<String> = emptySet()
 
     /**
+     * Every service the registry holds now, asked of the registry itself (a round trip, where [knownServices] answers
+     * from memory): for tools that show what a registry holds, such as the `switchboard` command line, never for the
+     * call path. The default is [knownServices].
+     */
+    public suspend fun listServices(): Set<String> = knownServices()
+
+    /**
      * Whether the registry behind this discovery answers now; true by default (a discovery with nothing remote).
      * While false, the lists served are the last good ones, and an instance snapshot does not count them as
      * confirmed.

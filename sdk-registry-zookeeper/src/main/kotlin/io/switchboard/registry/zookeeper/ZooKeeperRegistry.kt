@@ -109,6 +109,18 @@ public class ZooKeeperRegistry(
     /** The services followed now (no ZooKeeper round trip: this runs on the path of failing calls). */
     override fun knownServices(): Set<String> = services.keys.toSet()
 
+    /** Every service with a node under the root now, read from ZooKeeper (none while the root does not exist). */
+    override suspend fun listServices(): Set<String> =
+        runInterruptible(Dispatchers.IO) {
+            try {
+                discovery.queryForNames().toSortedSet()
+            } catch (_: org.apache.zookeeper.KeeperException.NoNodeException) {
+                sortedSetOf()
+            } catch (e: Exception) {
+                throw SwitchboardException("ZooKeeper ${config.connectString} could not list the services under ${config.root}: $e", e)
+            }
+        }
+
     override suspend fun register(instance: ServiceInstance) {
         runInterruptible(Dispatchers.IO) {
             call("register $instance") { discovery.registerService(InstanceNodes.toCurator(instance)) }

@@ -149,6 +149,23 @@ public class NacosRegistry
          */
         override fun knownServices(): Set<String> = services.keys.toSet()
 
+        /** Every service of the configured namespace and group that Nacos holds now, read page by page from the server. */
+        override suspend fun listServices(): Set<String> =
+            runInterruptible(Dispatchers.IO) {
+                call("list its services") {
+                    val names = LinkedHashSet<String>()
+                    var page = 1
+                    while (true) {
+                        val view = naming.getServicesOfServer(page, LIST_PAGE_SIZE, config.group)
+                        val data = view.data.orEmpty()
+                        names += data
+                        if (data.size < LIST_PAGE_SIZE || names.size >= view.count) break
+                        page++
+                    }
+                    names
+                }
+            }
+
         override suspend fun register(instance: ServiceInstance) {
             runInterruptible(Dispatchers.IO) {
                 synchronized(registered) {
@@ -331,6 +348,7 @@ public class NacosRegistry
         /** Naming a Nacos configuration. */
         public companion object {
             private const val SECURE = "secure"
+            private const val LIST_PAGE_SIZE = 500
 
             /** What [config] points at, as [description] says it: `nacos 10.0.0.5:8848 (namespace 'prod', group G)`. */
             @JvmStatic
