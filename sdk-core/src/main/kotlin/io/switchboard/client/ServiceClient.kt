@@ -87,7 +87,8 @@ public class ServiceClient private constructor(
     ): ClientResponse {
         val spec = this.spec.endpoints[endpoint] ?: throw unknown(endpoint)
         val options = RequestOptions.builder()
-        options.uriTemplate = prefix + spec.path
+        val path = prefix + spec.path
+        options.uriTemplate = path
         options.headers(this.spec.headers).headers(spec.headers).headers(params.headers)
         LinkedHashMap(this.spec.query)
             .apply {
@@ -102,7 +103,7 @@ public class ServiceClient private constructor(
         val built = options.build().withBody(params)
         val attributes = mapOf(ENDPOINT to endpoint, PATH_PARAMS to params.path)
         val (buffered, context) =
-            manager.exchange(spec.method, target, prefix + spec.path, built, attributes) { raw, context ->
+            manager.exchange(spec.method, target, path, built, attributes) { raw, context ->
                 raw.buffer().also { context.attributes[ResponseLoggerPlugin.BODY] = it.body } to context
             }
         return ClientResponse(

@@ -133,7 +133,8 @@ internal object ConfigBinder {
     private fun extensions(section: ConfigSection): Map<String, ConfigSection> {
         val found = LinkedHashMap<String, ConfigSection>()
         for (name in ExtensionProviders.names()) {
-            val own = section.section(name, null) ?: continue
+            // a bare `observability:` turns the extension on with its defaults
+            val own = section.section(name, null) ?: section.emptySection(name) ?: continue
             val provider = ExtensionProviders.all()[name]
             section.require(
                 provider != null,

@@ -154,6 +154,12 @@ public class ConfigSection internal constructor(
             else -> throw ConfigurationException("${value.origin}: ${join(path, key)}: a ${kind(value)} (expected: a map of keys)")
         }
 
+    /** An empty section at [key] when the key is present with no value (`observability:`); else null. */
+    internal fun emptySection(key: String): ConfigSection? {
+        val value = node.entries[key]?.second as? ConfigNode.Null ?: return null
+        return ConfigSection(ConfigNode.MapNode(LinkedHashMap(), value.origin), join(path, key), null)
+    }
+
     /** A map whose keys are names chosen by the user (such as service names); each value is read by [read]. */
     internal fun <T> namedSections(
         key: String,

@@ -95,14 +95,15 @@ internal class DispatchJsonCall(
         instance: ServiceInstance?,
     ): Any? {
         val body = encodeArguments(codec, method, args)
+        val path = DispatchProtocol.path(descriptor.name, method.name)
         val options =
             RequestOptions
                 .builder()
                 .bytes(body, "application/json")
-                .uriTemplate(DispatchProtocol.path(descriptor.name, method.name))
+                .uriTemplate(path)
                 .retryOf(method)
                 .build()
-        return exchange(manager, "POST", descriptor, method, DispatchProtocol.path(descriptor.name, method.name), options, instance) {
+        return exchange(manager, "POST", descriptor, method, path, options, instance) {
             decodeResult(codec, method.resultType, it)
         }
     }
@@ -118,11 +119,12 @@ internal class BinaryDispatchCall(
         args: Array<Any?>,
         instance: ServiceInstance?,
     ): Any? {
+        val path = DispatchProtocol.path(descriptor.name, method.name)
         val options =
             RequestOptions
                 .builder()
                 .bytes(format.encodeArguments(method, args), format.contentType)
-                .uriTemplate(DispatchProtocol.path(descriptor.name, method.name))
+                .uriTemplate(path)
                 .retryOf(method)
                 .build()
         return exchange(
@@ -130,7 +132,7 @@ internal class BinaryDispatchCall(
             "POST",
             descriptor,
             method,
-            DispatchProtocol.path(descriptor.name, method.name),
+            path,
             options,
             instance,
         ) { bytes ->

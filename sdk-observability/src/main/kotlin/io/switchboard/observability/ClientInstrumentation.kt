@@ -94,18 +94,24 @@ internal class ClientInstrumentation(
         call.running.incrementAndGet()
         val started = System.nanoTime()
         val span = call.traceContext?.let { tracing!!.startAttempt(it, chain, call.uri, kind) }
-        try {
-            val info = chain.proceed()
-            meters?.attempt(context.serviceName, kind, info.status.toString())
-            span?.let { tracing!!.endAttempt(it, chain, call.uri, info.status, null, started) }
-            return info
-        } catch (e: Throwable) {
-            meters?.attempt(context.serviceName, kind, e.javaClass.simpleName)
-            span?.let { tracing!!.endAttempt(it, chain, call.uri, null, e, started) }
-            throw e
-        } finally {
-            call.running.decrementAndGet()
-        }
+        val info =
+            try {
+                // under the Java agent, its HTTP client span must be the attempt span's child: run the exchange within it
+                if (span != null && !settings.propagatesTraceContext) {
+                    withContext(call.traceContext.with(span).asContextElement()) { chain.proceed() }
+                } else {
+                    chain.proceed()
+                }
+            } catch (e: Throwable) {
+                call.running.decrementAndGet()
+                meters?.attempt(context.serviceName, kind, e.javaClass.simpleName)
+                span?.let { tracing!!.endAttempt(it, chain, call.uri, null, e, started) }
+                throw e
+            }
+        call.running.decrementAndGet()
+        meters?.attempt(context.serviceName, kind, info.status.toString())
+        span?.let { tracing!!.endAttempt(it, chain, call.uri, info.status, null, started) }
+        return info
     }
 
     override fun ejected(

@@ -66,7 +66,14 @@ internal class ClientMeters(
                             "uri",
                             k.uri,
                             "status",
-                            if (k.status == NO_STATUS) "CLIENT_ERROR" else k.status.toString(),
+                            when {
+                                k.status != NO_STATUS -> k.status.toString()
+
+                                k.exception == NONE -> "NONE"
+
+                                // answered by a call interceptor without a request
+                                else -> "CLIENT_ERROR"
+                            },
                             "outcome",
                             outcome(k.status),
                             "exception",
@@ -112,8 +119,14 @@ internal class ClientMeters(
         val count = AtomicInteger()
         val tags = Tags.of("service", service)
         gauges += SummedGauges.add(registry, IN_FLIGHT, tags, "Calls in flight") { count.get().toDouble() }
+        // every manager calling the service sees the same instances: the largest count, not the sum
         for (state in listOf("available", "ejected", "unhealthy")) {
-            gauge(INSTANCES, tags.and("state", state), "Instances of the service by state, in the list its last call saw") { m ->
+            gauge(
+                INSTANCES,
+                tags.and("state", state),
+                "Instances of the service by state, in the list its last call saw",
+                max = true,
+            ) { m ->
                 m.instanceStates(service).count { s ->
                     when (state) {
                         "ejected" -> s.ejected
@@ -123,7 +136,12 @@ internal class ClientMeters(
                 }
             }
         }
-        gauge(AGE, tags, "How old the service's instance list is: 0 while the registry is live, the snapshot's age while it is not") { m ->
+        gauge(
+            AGE,
+            tags,
+            "How old the service's instance list is: 0 while the registry is live, the snapshot's age while it is not",
+            max = true,
+        ) { m ->
             m.snapshotDiscovery
                 ?.status(service)
                 ?.age
@@ -137,10 +155,11 @@ internal class ClientMeters(
         name: String,
         tags: Tags,
         description: String,
+        max: Boolean = false,
         value: (ServiceManager) -> Number,
     ) {
         val manager = manager
-        gauges += SummedGauges.add(registry, name, tags, description) { if (manager.isClosed) 0.0 else value(manager).toDouble() }
+        gauges += SummedGauges.add(registry, name, tags, description, max) { if (manager.isClosed) 0.0 else value(manager).toDouble() }
     }
 
     /** Takes this manager's part out of the gauges; timers and counters stay, as cumulative meters do. */

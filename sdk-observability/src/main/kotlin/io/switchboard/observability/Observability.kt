@@ -37,7 +37,11 @@ public class Observability private constructor(
     /** Whether OpenTelemetry's `http.client.request.duration` / `http.server.request.duration` histograms are recorded too. */
     public val openTelemetryMetrics: Boolean = builder.openTelemetryMetrics && builder.openTelemetry != null
 
-    /** Whether `trace_id`, `span_id` and `call_id` are in the MDC while a call's interceptors and a hosted implementation run. */
+    /**
+     * Whether `trace_id`, `span_id`, `trace_flags` and `call_id` are in the MDC while a call's call interceptors and
+     * attempts run (the three-phase interceptors run outside the call's span, with the caller's MDC) and while a
+     * hosted implementation runs.
+     */
     public val mdc: Boolean = builder.mdc
 
     /**

@@ -25,8 +25,6 @@ import io.switchboard.spi.ManagerExtension
 public class ObservabilityExtensionProvider : ExtensionProvider {
     override val name: String get() = Observability.NAME
 
-    override val module: String get() = "io.switchboard:sdk-observability"
-
     override fun validate(section: ConfigSection) {
         settings(section, connect = false)
     }
@@ -41,7 +39,18 @@ public class ObservabilityExtensionProvider : ExtensionProvider {
         section.checkKeys(KEYS)
         val builder = Observability.builder()
         if (section.boolean("metrics") != false && connect) builder.meterRegistry(Metrics.globalRegistry)
-        if (section.boolean("tracing") != false && connect) builder.openTelemetry(GlobalOpenTelemetry.get())
+        if (section.boolean("tracing") != false && connect) {
+            // GlobalOpenTelemetry.get() before the application registered its SDK would fix a no-op one for good
+            if (GlobalOpenTelemetry.isSet()) {
+                builder.openTelemetry(GlobalOpenTelemetry.get())
+            } else {
+                log.warn(
+                    "{}.tracing is on, but no OpenTelemetry is registered globally yet (GlobalOpenTelemetry): this manager " +
+                        "traces nothing; register the SDK before building it, or add Observability to the builder by hand",
+                    section.path,
+                )
+            }
+        }
         section.boolean("opentelemetry-metrics")?.let(builder::openTelemetryMetrics)
         section.boolean("mdc")?.let(builder::mdc)
         section.int("max-uri-tags", 1..100_000)?.let(builder::maxUriTags)
@@ -50,6 +59,7 @@ public class ObservabilityExtensionProvider : ExtensionProvider {
     }
 
     private companion object {
+        val log = org.slf4j.LoggerFactory.getLogger(ObservabilityExtensionProvider::class.java)
         val KEYS = listOf("metrics", "tracing", "opentelemetry-metrics", "mdc", "max-uri-tags", "propagate-trace-context")
     }
 }

@@ -33,6 +33,11 @@ internal object Semconv {
     /** Why an attempt after the first was made: `retry` (the one before failed) or `hedge` (the one before was slow). */
     val ATTEMPT_KIND: AttributeKey<String> = AttributeKey.stringKey("switchboard.attempt.kind")
 
+    private val METHODS = setOf("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+
+    /** [method] when it is a standard HTTP method, else `_OTHER`: a caller cannot make a series per made-up method. */
+    fun method(method: String): String = if (method in METHODS) method else "_OTHER"
+
     /** The buckets OpenTelemetry advises for HTTP durations, in seconds. */
     private val BUCKETS = listOf(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 

@@ -72,16 +72,19 @@ public class ServerObservability private constructor(
 
     override fun requestStarted(request: ObservedRequest): RequestObservation {
         val started = System.nanoTime()
+        val method = Semconv.method(request.method)
         var span: Span? = null
         var context: CoroutineContext = EmptyCoroutineContext
         if (tracer != null) {
-            val parent = propagator!!.extract(Context.root(), request, RequestGetter)
+            // under the Java agent, its own server span is current: ours goes under it
+            val base = if (JavaAgent.attached) Context.current() else Context.root()
+            val parent = propagator!!.extract(base, request, RequestGetter)
             span =
                 tracer
-                    .spanBuilder(request.method)
+                    .spanBuilder(method)
                     .setParent(parent)
                     .setSpanKind(SpanKind.SERVER)
-                    .setAttribute(Semconv.METHOD, request.method)
+                    .setAttribute(Semconv.METHOD, method)
                     .setAttribute(Semconv.URL_SCHEME, request.scheme)
                     .setAttribute(Semconv.URL_PATH, request.target.substringBefore('?'))
                     .setAttribute(Semconv.SERVER_ADDRESS, request.serverAddress)
@@ -95,11 +98,12 @@ public class ServerObservability private constructor(
             val callId = span?.spanContext?.takeIf { it.isValid }?.spanId ?: Mdc.randomCallId()
             context += Mdc.context(span?.spanContext, callId)
         }
-        return Observation(request, started, span, context)
+        return Observation(request.scheme, method, started, span, context)
     }
 
     private inner class Observation(
-        private val request: ObservedRequest,
+        private val scheme: String,
+        private val method: String,
         private val started: Long,
         private val span: Span?,
         override val context: CoroutineContext,
@@ -121,7 +125,7 @@ public class ServerObservability private constructor(
             registry?.let { r ->
                 val service = route?.serviceName ?: "none"
                 val exception = thrown?.javaClass?.simpleName ?: "none"
-                val tags = listOf(request.method, uri, status.toString(), exception, service)
+                val tags = listOf(method, uri, status.toString(), exception, service)
                 timers
                     .computeIfAbsent(tags) {
                         Timer
@@ -129,7 +133,7 @@ public class ServerObservability private constructor(
                             .description("Requests a ServiceServer answered, by service, method, route template and outcome")
                             .tags(
                                 "method",
-                                request.method,
+                                method,
                                 "uri",
                                 uri,
                                 "status",
@@ -146,7 +150,7 @@ public class ServerObservability private constructor(
             val error = if (status >= 500) thrown?.javaClass?.name ?: status.toString() else null
             span?.let { s ->
                 if (route != null) {
-                    s.updateName("${request.method} ${route.template}")
+                    s.updateName("$method ${route.template}")
                     s.setAttribute(Semconv.ROUTE, route.template)
                     route.serviceName?.let { s.setAttribute(Semconv.SERVICE, it) }
                 }
@@ -162,8 +166,8 @@ public class ServerObservability private constructor(
                 nanos / 1e9,
                 io.opentelemetry.api.common.Attributes
                     .builder()
-                    .put(Semconv.METHOD, request.method)
-                    .put(Semconv.URL_SCHEME, request.scheme)
+                    .put(Semconv.METHOD, method)
+                    .put(Semconv.URL_SCHEME, scheme)
                     .put(Semconv.STATUS, status.toLong())
                     .apply {
                         route?.let { put(Semconv.ROUTE, it.template) }

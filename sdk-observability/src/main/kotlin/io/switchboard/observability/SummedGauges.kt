@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList
 
 /**
  * Gauges that several managers or servers contribute to: one gauge per registry, name and tags whose value is the
- * sum of its live sources (two spec clients calling the same service, say, each with a manager of its own). A
+ * sum (or, for what each source sees of the same thing — instances, a list's age — the largest) of its live sources (two spec clients calling the same service, say, each with a manager of its own). A
  * source's [AutoCloseable] takes it away; the gauge leaves the registry with its last source.
  */
 internal object SummedGauges {
@@ -22,9 +22,10 @@ internal object SummedGauges {
         name: String,
         tags: Tags,
         description: String,
+        max: Boolean = false,
         source: () -> Double,
     ): AutoCloseable {
-        val entries = byRegistry.getOrPut(registry) { ConcurrentHashMap() }
+        val entries = synchronized(byRegistry) { byRegistry.getOrPut(registry) { ConcurrentHashMap() } }
         val key = name to tags
         synchronized(entries) {
             val entry =
@@ -32,7 +33,7 @@ internal object SummedGauges {
                     val sources = CopyOnWriteArrayList<() -> Double>()
                     val gauge =
                         Gauge
-                            .builder(name, sources) { list -> list.sumOf { it() } }
+                            .builder(name, sources) { list -> if (max) list.maxOfOrNull { it() } ?: 0.0 else list.sumOf { it() } }
                             .description(description)
                             .tags(tags)
                             .strongReference(true)

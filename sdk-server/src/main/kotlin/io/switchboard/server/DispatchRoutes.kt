@@ -43,6 +43,12 @@ internal class DispatchRoutes(
     /** The OpenAPI document and page, when they are on. */
     private val openApi: OpenApiRoutes? = null,
 ) {
+    /** What observers are told each hosted method's calls reached, made once. */
+    private val dispatchRoutes: Map<String, Map<String, ObservedRoute>> =
+        hosted.mapValues { (name, pair) ->
+            pair.first.methods.associate { it.name to ObservedRoute(DispatchProtocol.path(name, it.name), name, it.name) }
+        }
+
     /** Adds every route to [routing]. */
     fun install(routing: Routing) {
         with(routing) {
@@ -82,10 +88,11 @@ internal class DispatchRoutes(
             }
             hosted.values.forEach { (descriptor, implementation) ->
                 descriptor.methods.filter { it.httpMethod != null }.forEach { method ->
+                    val observed = ObservedRoute(method.path!!, descriptor.name, method.name)
                     route(
                         method.path!!,
                         HttpMethod.parse(method.httpMethod!!),
-                    ) { handle { rest(call, descriptor, method, implementation) } }
+                    ) { handle { rest(call, descriptor, method, implementation, observed) } }
                 }
             }
         }
@@ -109,7 +116,7 @@ internal class DispatchRoutes(
                 "UnknownMethod",
                 "service '$serviceName' has no method '${excerpt(methodName)}'",
             )
-        call.attributes.put(ROUTE, ObservedRoute(DispatchProtocol.path(serviceName, methodName), serviceName, methodName))
+        dispatchRoutes[serviceName]?.get(methodName)?.let { call.attributes.put(ROUTE, it) }
         val type = binder.contentTypeOf(call)
         val binary = BinaryDispatchFormat.entries.firstOrNull { type != null && type.match(ContentType.parse(it.contentType)) }
         if (binary != null) return dispatchBinary(call, binary, serviceName, method, implementation, limit)
@@ -178,8 +185,9 @@ internal class DispatchRoutes(
         descriptor: ServiceDescriptor,
         method: MethodDescriptor,
         implementation: Any,
+        observed: ObservedRoute,
     ) {
-        call.attributes.put(ROUTE, ObservedRoute(method.path!!, descriptor.name, method.name))
+        call.attributes.put(ROUTE, observed)
         if (!admitted(call, descriptor.name, method.name)) return
         val limit = deadlines.read(call, "${descriptor.name}.${method.name}") ?: return
         val args = binder.restArguments(call, descriptor, method) ?: return

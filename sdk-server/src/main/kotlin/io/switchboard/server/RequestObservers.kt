@@ -28,16 +28,28 @@ internal class RequestObservers(
         if (observers.isEmpty()) return
         application.intercept(ApplicationCallPipeline.Setup) {
             val observations = observers.mapNotNull { started(it, context) }
-            var extra: CoroutineContext = EmptyCoroutineContext
-            for (observation in observations) extra += observation.context
             var thrown: Throwable? = null
             try {
+                var extra: CoroutineContext = EmptyCoroutineContext
+                for (observation in observations) {
+                    try {
+                        extra += observation.context
+                    } catch (e: Exception) {
+                        log.warn("Server observer's context failed for {}: {}", context.request.local.uri, e.toString())
+                    }
+                }
                 if (extra === EmptyCoroutineContext) proceed() else withContext(extra) { proceed() }
             } catch (e: Throwable) {
                 thrown = e
                 throw e
             } finally {
-                val status = context.response.status()?.value ?: if (thrown != null) 500 else 200
+                // a request cancelled before it was answered (the engine stopping, the caller gone) has no status of its own
+                val status =
+                    context.response.status()?.value ?: when (thrown) {
+                        null -> 200
+                        is kotlinx.coroutines.CancellationException -> CANCELLED
+                        else -> 500
+                    }
                 val route = context.attributes.getOrNull(ROUTE)
                 val failure = context.attributes.getOrNull(FAILURE) ?: thrown
                 for (observation in observations) {
@@ -77,6 +89,8 @@ internal class RequestObservers(
     }
 
     private companion object {
+        /** The status observers see for a request cancelled before an answer: nginx's "client closed request". */
+        const val CANCELLED = 499
         val log = LoggerFactory.getLogger(RequestObservers::class.java)
     }
 }

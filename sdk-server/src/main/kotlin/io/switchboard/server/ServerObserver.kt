@@ -34,8 +34,9 @@ public interface RequestObservation {
     public val context: CoroutineContext get() = EmptyCoroutineContext
 
     /**
-     * The request was answered with [status]. [route] is the hosted method or endpoint it reached (null when
-     * it reached none: a 404, or a refusal before routing); [failure] is what the implementation threw, when it
+     * The request was answered with [status] (499 when it was cancelled before an answer). [route] is the hosted
+     * method or endpoint it reached (null when it reached none: a 404, or a refusal before the service and method
+     * were looked up — a dispatch call's 401 or 403 included); [failure] is what the implementation threw, when it
      * failed (its 500, or the error status it chose).
      */
     public fun ended(

@@ -4,6 +4,7 @@ import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.doubles.shouldBeGreaterThan
+import io.kotest.matchers.ints.shouldBeInRange
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.micrometer.core.instrument.MeterRegistry
@@ -140,9 +141,39 @@ class MetricsTest :
             timer.id.getTag("outcome") shouldBe "CLIENT_ERROR"
             timer.id.getTag("exception") shouldBe "none"
             timer.id.getTag("uri") shouldBe "/nothing/here"
-            val served = registry.find("http.server.requests").tags("status", "404").timer()!!
+            val served = registry.find("http.server.requests").tags("status", "404", "method", "GET").timer()!!
             served.id.getTag("uri") shouldBe "NOT_FOUND"
             served.id.getTag("service") shouldBe "none"
+            // methods a caller makes up share one series
+            val http =
+                java.net.http.HttpClient
+                    .newHttpClient()
+            for (made in listOf("BREW", "FOO123")) {
+                http
+                    .send(
+                        java.net.http.HttpRequest
+                            .newBuilder(java.net.URI("${server.baseUrl}/items/1"))
+                            .method(
+                                made,
+                                java.net.http.HttpRequest.BodyPublishers
+                                    .noBody(),
+                            ).build(),
+                        java.net.http.HttpResponse.BodyHandlers
+                            .discarding(),
+                    ).statusCode() shouldBeInRange 400..499
+            }
+            eventually("both are counted") {
+                registry
+                    .find("http.server.requests")
+                    .tags("method", "_OTHER")
+                    .timers()
+                    .sumOf { it.count() } == 2L
+            }
+            registry
+                .find("http.server.requests")
+                .timers()
+                .mapNotNull { it.id.getTag("method") }
+                .none { it == "BREW" || it == "FOO123" } shouldBe true
         }
 
         test("a 503 with failover: one call timer with 200, a first attempt with 503 and a retry with 200") {
@@ -264,12 +295,11 @@ class MetricsTest :
             val global = SimpleMeterRegistry()
             Metrics.addRegistry(global)
             try {
+                // a bare section: every default, tracing included, while no OpenTelemetry is registered globally
                 val yaml =
                     """
                     service-caller:
                       observability:
-                        tracing: false
-                        max-uri-tags: 50
                       services:
                         obs-items:
                           instances:
@@ -284,6 +314,9 @@ class MetricsTest :
                         .timer()
                         ?.count() == 1L
                 }
+                // it did not fix a no-op OpenTelemetry as the global one: the application can still register its SDK
+                io.opentelemetry.api.GlobalOpenTelemetry
+                    .isSet() shouldBe false
                 val wrong =
                     shouldThrow<io.switchboard.ConfigurationException> {
                         ConfigLoader().parse("service-caller:\n  observability:\n    tracng: false\n")
