@@ -1,5 +1,7 @@
 package io.switchboard.cli
 
+import io.switchboard.internal.levenshtein
+
 /** What to say when a service name is not known: the known names, and the closest one when a typo is likely. */
 object ServiceNames {
     private const val LISTED = 10
@@ -23,26 +25,8 @@ object ServiceNames {
         candidates: Collection<String>,
     ): String? =
         candidates
-            .map { it to distance(name.lowercase(), it.lowercase()) }
+            .map { it to levenshtein(name.lowercase(), it.lowercase()) }
             .filter { (candidate, d) -> d <= maxOf(2, minOf(name.length, candidate.length) / 3) }
             .minWithOrNull(compareBy({ it.second }, { it.first }))
             ?.first
-
-    /** Edit distance: insertions, deletions and substitutions. */
-    private fun distance(
-        a: String,
-        b: String,
-    ): Int {
-        var previous = IntArray(b.length + 1) { it }
-        for (i in 1..a.length) {
-            val current = IntArray(b.length + 1)
-            current[0] = i
-            for (j in 1..b.length) {
-                val cost = if (a[i - 1] == b[j - 1]) 0 else 1
-                current[j] = minOf(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            }
-            previous = current
-        }
-        return previous[b.length]
-    }
 }

@@ -11,8 +11,9 @@ internal fun closestName(
         .minByOrNull { it.second }
         ?.first
 
-/** The edit distance between [a] and [b]. */
-internal fun levenshtein(
+/** The edit distance between [a] and [b] (shared with the command line's name suggestions). */
+@io.switchboard.InternalSwitchboardApi
+public fun levenshtein(
     a: String,
     b: String,
 ): Int {
