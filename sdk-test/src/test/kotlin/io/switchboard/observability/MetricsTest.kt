@@ -113,6 +113,10 @@ class MetricsTest :
             timer.id.getTag("method") shouldBe "GET"
             timer.id.getTag("outcome") shouldBe "SUCCESS"
             timer.id.getTag("exception") shouldBe "none"
+            // the server records a request once it has answered it: its last ones may come after the caller's
+            eventually("the server counts every request") {
+                registry.counts("http.server.requests", "uri", "service", "obs-items", "status", "200").values.sum() == 10_001L
+            }
             registry.counts("http.server.requests", "uri", "service", "obs-items", "status", "200") shouldBe mapOf("/items/{id}" to 10_001L)
             registry
                 .find("switchboard.client.attempts")
@@ -141,6 +145,10 @@ class MetricsTest :
             timer.id.getTag("outcome") shouldBe "CLIENT_ERROR"
             timer.id.getTag("exception") shouldBe "none"
             timer.id.getTag("uri") shouldBe "/nothing/here"
+            // the server records a request once it has answered it: the caller may see the 404 first
+            eventually("the server counts the 404") {
+                registry.find("http.server.requests").tags("status", "404", "method", "GET").timer() != null
+            }
             val served = registry.find("http.server.requests").tags("status", "404", "method", "GET").timer()!!
             served.id.getTag("uri") shouldBe "NOT_FOUND"
             served.id.getTag("service") shouldBe "none"
